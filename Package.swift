@@ -1,0 +1,85 @@
+// swift-tools-version:6.0
+// SwarmBFT: a Byzantine fault tolerant coordinator for swarms of agents.
+// One target per room; see docs/architecture.md for what each room may depend on.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "SwarmBFT",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swarmbft", targets: ["swarmbft"]),
+        .library(name: "SwarmCore", targets: ["SwarmCore"]),
+        .library(name: "SwarmWire", targets: ["SwarmWire"]),
+        .library(name: "SwarmCrypto", targets: ["SwarmCrypto"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C shims (system libraries through pkg-config)
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+
+        // MARK: Pure rooms (no I/O, clocks, threads or randomness)
+        .target(
+            name: "SwarmWire",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SwarmCore",
+            dependencies: ["SwarmWire"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Effects over C libraries
+        .target(
+            name: "SwarmCrypto",
+            dependencies: ["CSodium"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ZeroMQ",
+            dependencies: ["CZeroMQ"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Simulation (drives the pure core with seeded faults)
+        .target(
+            name: "SwarmSimulator",
+            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto"],
+            swiftSettings: strict
+        ),
+
+        // MARK: Command line
+        .executableTarget(
+            name: "swarmbft",
+            dependencies: [
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "ZeroMQ", "SwarmSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto"]),
+        .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmSimulator"]),
+        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

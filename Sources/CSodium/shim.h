@@ -1,0 +1,4 @@
+#ifndef SWARMBFT_CSODIUM_SHIM_H
+#define SWARMBFT_CSODIUM_SHIM_H
+#include <sodium.h>
+#endif

@@ -1,0 +1,158 @@
+import SwarmWire
+
+/// Why a configuration was refused.
+public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The fixed parameters of one replica group: its size, fault bound, quorum, the
+/// checkpoint interval K and watermark window L (section 2.4), batching, timeouts in ticks,
+/// and the bounds on everything the instance keeps in memory.
+public struct Configuration: Sendable, Equatable {
+    /// n: the number of replicas.
+    public let replicaCount: Int
+    /// f = ⌊(n − 1) / 3⌋: how many replicas may be Byzantine.
+    public let faultTolerance: Int
+    /// q = ⌈(n + f + 1) / 2⌉: the size of prepared, commit, checkpoint and view-change quorums.
+    public let quorum: Int
+    /// f + 1: a weak certificate, enough to contain one correct replica.
+    public var weakQuorum: Int { faultTolerance + 1 }
+
+    public var cluster: ClusterBinding
+    /// K: a checkpoint every K sequences.
+    public var checkpointInterval: UInt64
+    /// L: sequences accepted lie in (h, h + L], h being the last stable checkpoint.
+    public var watermarkWindow: UInt64
+    public var maxBatchRequests: Int
+    public var maxBatchBytes: Int
+    /// How long the primary waits to fill a batch before proposing a partial one.
+    public var batchTimeoutTicks: Int
+    /// A backup suspects the primary when a request waits longer than this (section 2.5).
+    public var requestTimeoutTicks: Int
+    /// How long a replica waits for NEW-VIEW after q VIEW-CHANGEs; doubles each time
+    /// (section 2.5, liveness), capped by `maxViewChangeTimeoutTicks`.
+    public var viewChangeTimeoutTicks: Int
+    public var maxViewChangeTimeoutTicks: Int
+    /// Own protocol messages are re-sent this often while work is outstanding, because the
+    /// transport may lose any message (PUB/SUB drops at the high-water mark).
+    public var retransmitTicks: Int
+    /// A state request without an answer is sent to another replica after this long.
+    public var stateTransferTimeoutTicks: Int
+    /// Client requests queued at the primary; more are dropped and counted.
+    public var maxPendingRequests: Int
+    /// Views more than this far ahead of the current one are ignored, so a flood of
+    /// VIEW-CHANGEs for far-future views costs no memory.
+    public var maxViewsAhead: UInt64
+    public var wireLimits: WireLimits
+    /// Test-only switches that plant known bugs; the simulator's negative controls prove
+    /// its checkers can fail. Production configurations MUST leave this `.none`.
+    public var plantedBugs: PlantedBugs
+
+    /// Builds a configuration for `replicaCount` replicas. `faultTolerance` and `quorum`
+    /// default to the safe values; asking for a larger f or a smaller quorum is refused,
+    /// because two quorums must share a correct replica.
+    public init(
+        replicaCount: Int,
+        faultTolerance: Int? = nil,
+        quorum: Int? = nil,
+        cluster: ClusterBinding = ClusterBinding(clusterName: "swarmbft", epoch: 1),
+        checkpointInterval: UInt64 = 16,
+        watermarkWindow: UInt64 = 64,
+        maxBatchRequests: Int = 64,
+        maxBatchBytes: Int = 256 << 10,
+        batchTimeoutTicks: Int = 1,
+        requestTimeoutTicks: Int = 40,
+        viewChangeTimeoutTicks: Int = 40,
+        maxViewChangeTimeoutTicks: Int = 640,
+        retransmitTicks: Int = 10,
+        stateTransferTimeoutTicks: Int = 20,
+        maxPendingRequests: Int = 4096,
+        maxViewsAhead: UInt64 = 64,
+        wireLimits: WireLimits = .standard,
+        plantedBugs: PlantedBugs = []
+    ) throws(ConfigurationError) {
+        guard replicaCount >= 4 else {
+            throw ConfigurationError("n = \(replicaCount): PBFT needs at least 4 replicas to tolerate one Byzantine fault (n ≥ 3f + 1)")
+        }
+        let safeF = (replicaCount - 1) / 3
+        let safeQ = (replicaCount + safeF + 2) / 2  // ⌈(n + f + 1) / 2⌉
+        let f = faultTolerance ?? safeF
+        let q = quorum ?? safeQ
+        guard f <= safeF else {
+            throw ConfigurationError("n = \(replicaCount) tolerates at most f = ⌊(n − 1) / 3⌋ = \(safeF) Byzantine replicas; f = \(f) would need n ≥ \(3 * f + 1)")
+        }
+        guard f >= 0 else { throw ConfigurationError("f = \(f) is negative") }
+        let minimumQ = (replicaCount + f + 2) / 2
+        guard q >= minimumQ else {
+            throw ConfigurationError(
+                "n = \(replicaCount), f = \(f) needs quorum q = ⌈(n + f + 1) / 2⌉ = \(minimumQ); "
+                    + "with q = \(q) two quorums overlap in 2q − n = \(2 * q - replicaCount) replicas, "
+                    + "which is not more than f = \(f), so they could meet only in Byzantine replicas and commit conflicting batches")
+        }
+        guard q <= replicaCount - f else {
+            throw ConfigurationError("n = \(replicaCount), f = \(f): quorum q = \(q) exceeds n − f = \(replicaCount - f), so f silent replicas would stop all progress")
+        }
+        guard checkpointInterval >= 1, watermarkWindow >= checkpointInterval, watermarkWindow % checkpointInterval == 0 else {
+            throw ConfigurationError("watermark window L = \(watermarkWindow) must be a positive multiple of the checkpoint interval K = \(checkpointInterval)")
+        }
+        guard watermarkWindow <= UInt64(wireLimits.maxPreparedCertificates) else {
+            throw ConfigurationError("watermark window L = \(watermarkWindow) exceeds the wire limit of \(wireLimits.maxPreparedCertificates) prepared certificates per VIEW-CHANGE")
+        }
+        guard maxBatchRequests >= 1, maxBatchRequests <= wireLimits.maxBatchRequests else {
+            throw ConfigurationError("batch limit \(maxBatchRequests) must be between 1 and the wire limit \(wireLimits.maxBatchRequests)")
+        }
+        guard replicaCount <= wireLimits.maxVotesPerCertificate, replicaCount <= wireLimits.maxViewChanges else {
+            throw ConfigurationError("n = \(replicaCount) exceeds the wire limit of \(wireLimits.maxVotesPerCertificate) votes per certificate")
+        }
+        for (name, value) in [("batchTimeoutTicks", batchTimeoutTicks), ("requestTimeoutTicks", requestTimeoutTicks), ("viewChangeTimeoutTicks", viewChangeTimeoutTicks), ("retransmitTicks", retransmitTicks), ("stateTransferTimeoutTicks", stateTransferTimeoutTicks), ("maxPendingRequests", maxPendingRequests)] where value < 1 {
+            throw ConfigurationError("\(name) = \(value) must be at least 1")
+        }
+        guard maxViewChangeTimeoutTicks >= viewChangeTimeoutTicks else {
+            throw ConfigurationError("maxViewChangeTimeoutTicks = \(maxViewChangeTimeoutTicks) is below viewChangeTimeoutTicks = \(viewChangeTimeoutTicks)")
+        }
+        self.replicaCount = replicaCount
+        self.faultTolerance = f
+        self.quorum = q
+        self.cluster = cluster
+        self.checkpointInterval = checkpointInterval
+        self.watermarkWindow = watermarkWindow
+        self.maxBatchRequests = maxBatchRequests
+        self.maxBatchBytes = maxBatchBytes
+        self.batchTimeoutTicks = batchTimeoutTicks
+        self.requestTimeoutTicks = requestTimeoutTicks
+        self.viewChangeTimeoutTicks = viewChangeTimeoutTicks
+        self.maxViewChangeTimeoutTicks = maxViewChangeTimeoutTicks
+        self.retransmitTicks = retransmitTicks
+        self.stateTransferTimeoutTicks = stateTransferTimeoutTicks
+        self.maxPendingRequests = maxPendingRequests
+        self.maxViewsAhead = maxViewsAhead
+        self.wireLimits = wireLimits
+        self.plantedBugs = plantedBugs
+    }
+
+    /// The primary of view v is replica v mod n (section 2.2).
+    public func primary(of view: ViewNumber) -> ReplicaID {
+        ReplicaID(view % UInt64(replicaCount))
+    }
+
+    public func isReplica(_ id: ReplicaID) -> Bool { Int(id) < replicaCount }
+}
+
+/// Bugs the simulator plants on purpose to show that its checkers catch them
+/// (ACCEPTANCE scenario 4). Each one breaks a rule the paper needs for safety.
+public struct PlantedBugs: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// VIEW-CHANGE messages carry no prepared certificates (breaks section 2.5's P set).
+    public static let dropPreparedCertificatesAtViewChange = PlantedBugs(rawValue: 1 << 0)
+    /// Sequences outside (h, h + L] are accepted.
+    public static let skipWatermarkCheck = PlantedBugs(rawValue: 1 << 1)
+    /// Signatures are not checked at all.
+    public static let skipSignatureVerification = PlantedBugs(rawValue: 1 << 2)
+    /// Quorums count messages rather than distinct replicas.
+    public static let countReplicaTwice = PlantedBugs(rawValue: 1 << 3)
+    /// Messages and NEW-VIEWs from views lower than the current one are accepted.
+    public static let acceptLowerView = PlantedBugs(rawValue: 1 << 4)
+}

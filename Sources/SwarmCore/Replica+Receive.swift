@@ -1,0 +1,108 @@
+import SwarmWire
+
+extension Replica {
+    /// Handles one message from the network. Every message is checked for its cluster
+    /// binding, its sender and its signature before anything else looks at it.
+    public mutating func receive(_ message: SignedMessage) -> [Directive] {
+        var out: [Directive] = []
+        guard message.cluster == configuration.cluster else {
+            metrics.drop(.wrongCluster)
+            return out
+        }
+        if let sender = message.payload.replicaSender {
+            guard configuration.isReplica(sender) else {
+                metrics.drop(.notAReplica)
+                return out
+            }
+            // Our own messages come back only from a twin sharing our identity.
+            guard sender != id else {
+                metrics.drop(.unexpected)
+                return out
+            }
+        }
+        guard authentic(message) else {
+            metrics.drop(.invalidSignature)
+            out.append(.alert(.invalidSignature(kind: message.kind, claimedSender: message.payload.replicaSender)))
+            return out
+        }
+        switch message.payload {
+        case let .request(m): onRequest(message, m, &out)
+        case let .prePrepare(m): onPrePrepare(message, m, &out)
+        case let .prepare(m): onPrepare(message, m, &out)
+        case let .commit(m): onCommit(message, m, &out)
+        case let .checkpoint(m): onCheckpoint(message, m, &out)
+        case let .viewChange(m): onViewChange(message, m, &out)
+        case let .newView(m): onNewView(message, m, &out)
+        case let .stateRequest(m): onStateRequest(m, &out)
+        case let .stateResponse(m): onStateResponse(m, &out)
+        case .reply, .evidence: metrics.drop(.unexpected)
+        }
+        return out
+    }
+
+    /// Advances logical time by one tick and fires what is due: the batch timer, the
+    /// request timer (section 2.5), the view-change timer with backoff, state transfer
+    /// retries, lag detection and retransmission.
+    public mutating func tick() -> [Directive] {
+        now += 1
+        var out: [Directive] = []
+        if isPrimary, status == .normal, let oldest = pool.oldestUnproposedArrivalTick, now - oldest >= configuration.batchTimeoutTicks {
+            proposeBatches(&out, force: true)
+        }
+        if let deadline = requestDeadline, now >= deadline {
+            requestDeadline = nil
+            if status == .normal, !pool.isEmpty {
+                startViewChange(to: view + 1, reason: .requestTimeout, &out)
+            }
+        }
+        if status == .changingView, let deadline = viewChangeDeadline, now >= deadline {
+            viewChangeTimeoutTicks = min(viewChangeTimeoutTicks * 2, configuration.maxViewChangeTimeoutTicks)
+            startViewChange(to: view + 1, reason: .newViewTimeout, &out)
+        }
+        stateTransferTick(&out)
+        if now >= nextRetransmitTick {
+            retransmit(&out)
+            nextRetransmitTick = now + configuration.retransmitTicks
+        }
+        return out
+    }
+
+    /// Starts a view change because an operator or monitor asked for one (manual override).
+    public mutating func requestViewChange() -> [Directive] {
+        var out: [Directive] = []
+        startViewChange(to: view + 1, reason: .requested, &out)
+        return out
+    }
+
+    // MARK: Shared checks
+
+    func authentic(_ message: SignedMessage) -> Bool {
+        configuration.plantedBugs.contains(.skipSignatureVerification) || crypto.verify(message)
+    }
+
+    /// h < n ≤ h + L (section 2.3).
+    func inWindow(_ sequence: SequenceNumber) -> Bool {
+        if configuration.plantedBugs.contains(.skipWatermarkCheck) { return sequence > stable.sequence }
+        return sequence > stable.sequence && sequence <= highWatermark
+    }
+
+    func sign(_ payload: Payload) -> SignedMessage {
+        SignedMessage.sign(payload, cluster: configuration.cluster) { crypto.sign($0) }
+    }
+
+    /// The digest of a batch: over the encoding of its request frames.
+    func batchDigest(_ batch: [SignedMessage]) -> Digest {
+        var writer = ByteWriter(capacity: 64 + batch.reduce(0) { $0 + $1.frame.count + 4 })
+        writer.raw(Array("SBFT-batch".utf8))
+        writer.u32(UInt32(batch.count))
+        for request in batch { writer.lengthPrefixed(request.frame) }
+        return crypto.digest(writer.bytes)
+    }
+
+    /// Reports equivocation once per (sender, view, sequence, phase).
+    mutating func reportEquivocation(_ first: SignedMessage, _ second: SignedMessage, _ out: inout [Directive]) {
+        metrics.equivocationsSeen += 1
+        metrics.drop(.byzantineEquivocation)
+        out.append(.alert(.equivocation(Evidence(reporter: id, first: first, second: second))))
+    }
+}

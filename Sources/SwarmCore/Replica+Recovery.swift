@@ -1,0 +1,65 @@
+import SwarmWire
+
+extension Replica {
+    /// Rebuilds a replica after a crash from what it persisted (section 4.2 of the TOCS
+    /// paper): the stable checkpoint's snapshot, its view, its own signed messages (so it
+    /// never signs a different message for a slot it already voted in: S4), the PRE-PREPAREs
+    /// it accepted, its prepared certificates and the committed batches. Call `recover()`
+    /// next to re-execute the committed batches.
+    public init(restoring durable: DurableState, configuration: Configuration, id: ReplicaID, crypto: any ProtocolCrypto, service: Service) throws(ServiceError) {
+        self.init(configuration: configuration, id: id, crypto: crypto, service: service)
+        if let checkpoint = durable.stable {
+            let decoded: (clients: [ClientKey: ClientRecord], service: [UInt8])
+            do { decoded = try ReplicaSnapshot.decode(checkpoint.snapshot, limits: configuration.wireLimits) } catch {
+                throw ServiceError("durable checkpoint \(checkpoint.sequence) is malformed: \(error)")
+            }
+            try self.service.restore(decoded.service)
+            clients = decoded.clients
+            stable = checkpoint
+            lastExecuted = checkpoint.sequence
+            lastAssigned = checkpoint.sequence
+        }
+        view = durable.view
+        status = durable.changing ? .changingView : .normal
+        for (sequence, certificate) in durable.prepared where sequence > stable.sequence {
+            slots[sequence, default: Slot()].certificate = certificate
+        }
+        for (sequence, entry) in durable.committed where sequence > stable.sequence {
+            slots[sequence, default: Slot()].committed = entry
+        }
+        for (sequence, message) in durable.accepted where sequence > stable.sequence {
+            guard case let .prePrepare(m) = message.payload, m.view == view, status == .normal else { continue }
+            slots[sequence, default: Slot()].prePrepare = message
+            slots[sequence]!.digest = m.digest
+        }
+        for message in durable.signed {
+            switch message.payload {
+            case let .prePrepare(m) where m.view == view && m.sequence > stable.sequence:
+                lastAssigned = max(lastAssigned, m.sequence)
+                guard status == .normal else { continue }
+                slots[m.sequence, default: Slot()].prePrepare = message
+                slots[m.sequence]!.digest = m.digest
+            case let .prepare(m) where m.view == view && m.sequence > stable.sequence:
+                slots[m.sequence, default: Slot()].prepares[id] = message
+            case let .commit(m) where m.view == view && m.sequence > stable.sequence:
+                slots[m.sequence, default: Slot()].commits[id] = message
+                slots[m.sequence]!.sentCommit = true
+                if slots[m.sequence]!.certificateView == view { slots[m.sequence]!.preparedInView = true }
+            case let .viewChange(m) where m.newView == view && status == .changingView:
+                ownViewChange = message
+                latestViewChange[id] = message
+            case let .newView(m) where m.view == view && status == .normal:
+                currentNewView = message
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Re-executes the committed batches after the stable checkpoint, in order.
+    public mutating func recover() -> [Directive] {
+        var out: [Directive] = []
+        executeReady(&out, recovered: true)
+        return out
+    }
+}

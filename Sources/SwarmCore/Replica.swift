@@ -1,0 +1,224 @@
+import SwarmWire
+
+/// One PBFT replica as a value: the protocol state of section 4 of the TOCS paper and
+/// nothing else. Feed it with `receive(_:)` and `tick()`; perform what they return.
+///
+/// The instance never trusts its input: every message is authenticated through the
+/// injected `ProtocolCrypto`, checked against the watermarks and the current view, and
+/// deduplicated by (sender, view, sequence, phase); what fails is dropped and counted in
+/// `metrics`. It traps only on its own programming errors (violated preconditions).
+public struct Replica<Service: ReplicatedService>: Sendable {
+    public enum Status: Sendable, Equatable {
+        /// Normal-case operation in `view`.
+        case normal
+        /// Waiting for NEW-VIEW for `view` (section 2.5).
+        case changingView
+    }
+
+    public let configuration: Configuration
+    public let id: ReplicaID
+    let crypto: any ProtocolCrypto
+    public internal(set) var service: Service
+
+    /// Logical time: the number of ticks seen.
+    public internal(set) var now = 0
+
+    public internal(set) var view: ViewNumber = 0
+    public internal(set) var status: Status = .normal
+
+    /// h, the sequence of the last stable checkpoint.
+    public var lowWatermark: SequenceNumber { stable.sequence }
+    public internal(set) var stable: StableCheckpoint
+    public internal(set) var lastExecuted: SequenceNumber = 0
+    /// The highest sequence this replica assigned as primary in the current view.
+    var lastAssigned: SequenceNumber = 0
+    var slots: [SequenceNumber: Slot] = [:]
+    /// Snapshots of checkpoints this replica reached that are not yet stable.
+    var ownCheckpoints: [SequenceNumber: OwnCheckpoint] = [:]
+    var checkpointVotes: [SequenceNumber: [ReplicaID: SignedMessage]] = [:]
+    /// The highest sequence each replica has shown (by a valid COMMIT or CHECKPOINT) that
+    /// it reached; f + 1 replicas ahead of us for long means we must fetch state.
+    var peerProgress: [ReplicaID: SequenceNumber] = [:]
+
+    var clients: [ClientKey: ClientRecord] = [:]
+    var pool = RequestPool()
+
+    var latestViewChange: [ReplicaID: SignedMessage] = [:]
+    var ownViewChange: SignedMessage?
+    /// The NEW-VIEW that started the current view, kept to help replicas that missed it.
+    var currentNewView: SignedMessage?
+    var viewChangeTimeoutTicks: Int
+    var viewChangeDeadline: Int?
+    var requestDeadline: Int?
+    var nextRetransmitTick: Int
+    var stateTransfer: StateTransferProgress?
+    var lastProgressTick = 0
+    var nonceCounter: UInt64 = 0
+    var newViewForwardedTick: [ReplicaID: Int] = [:]
+    var stateResponseTick: [ReplicaID: Int] = [:]
+
+    public internal(set) var metrics = ReplicaMetrics()
+
+    /// A new replica at the genesis state: view 0, nothing executed.
+    public init(configuration: Configuration, id: ReplicaID, crypto: any ProtocolCrypto, service: Service) {
+        precondition(configuration.isReplica(id), "replica id \(id) outside 0..<\(configuration.replicaCount)")
+        self.configuration = configuration
+        self.id = id
+        self.crypto = crypto
+        self.service = service
+        self.viewChangeTimeoutTicks = configuration.viewChangeTimeoutTicks
+        self.nextRetransmitTick = configuration.retransmitTicks
+        let snapshot = ReplicaSnapshot.encode(clients: [:], service: service)
+        self.stable = StableCheckpoint(sequence: 0, stateDigest: crypto.digest(snapshot), proof: [], snapshot: snapshot)
+    }
+
+    public var primary: ReplicaID { configuration.primary(of: view) }
+    public var isPrimary: Bool { primary == id }
+    public var highWatermark: SequenceNumber { stable.sequence + configuration.watermarkWindow }
+
+    /// The digest of this replica's current state (client table and service).
+    public func currentStateDigest() -> Digest {
+        crypto.digest(ReplicaSnapshot.encode(clients: clients, service: service))
+    }
+
+    /// Requests waiting at this replica (for status displays and tests).
+    public var pendingRequestCount: Int { pool.count }
+    public var isTransferringState: Bool { stateTransfer != nil }
+}
+
+struct OwnCheckpoint: Sendable {
+    var digest: Digest
+    var snapshot: [UInt8]
+}
+
+/// The last request executed for a client and its result: at-most-once execution and the
+/// cached reply for retransmitted requests (section 2.1). Part of the checkpointed state.
+struct ClientRecord: Sendable, Equatable {
+    var lastRequestID: UInt64
+    var lastResult: [UInt8]
+}
+
+/// The log entry for one sequence number.
+struct Slot: Sendable {
+    /// The PRE-PREPARE accepted in the current view.
+    var prePrepare: SignedMessage?
+    var digest: Digest?
+    /// Votes of the current view, one per sender.
+    var prepares: [ReplicaID: SignedMessage] = [:]
+    var commits: [ReplicaID: SignedMessage] = [:]
+    /// Only used by the planted bug that counts a replica twice.
+    var extraVotes = 0
+    var preparedInView = false
+    var sentCommit = false
+    /// The prepared certificate of the highest view this replica prepared in.
+    var certificate: PreparedCertificate?
+    /// Set once the batch is committed; execution reads it.
+    var committed: CommittedEntry?
+
+    var certificateView: ViewNumber? {
+        guard let certificate, case let .prePrepare(m) = certificate.prePrepare.payload else { return nil }
+        return m.view
+    }
+
+    var batch: [SignedMessage]? {
+        guard let prePrepare, case let .prePrepare(m) = prePrepare.payload else { return nil }
+        return m.batch
+    }
+
+    mutating func resetVotesForNewView() {
+        prePrepare = nil
+        digest = nil
+        prepares = [:]
+        commits = [:]
+        extraVotes = 0
+        preparedInView = false
+        sentCommit = false
+    }
+}
+
+struct StateTransferProgress: Sendable {
+    var nonce: UInt64
+    var target: ReplicaID
+    var deadline: Int
+    var attempts: Int
+}
+
+/// Counters of what the instance dropped and did; the shells export them.
+public struct ReplicaMetrics: Sendable, Equatable {
+    public enum DropReason: String, Sendable, CaseIterable {
+        case invalidSignature, wrongCluster, notAReplica, outsideWatermarks, staleView, futureView
+        case duplicate, notPrimary, badDigest, badRequest, poolFull, staleRequest
+        case changingView, invalidViewChange, invalidNewView, invalidCheckpoint, invalidStateResponse
+        case unexpected, byzantineEquivocation
+    }
+
+    public var dropped: [DropReason: Int] = [:]
+    public var executedBatches = 0
+    public var executedRequests = 0
+    public var viewChangesStarted = 0
+    public var stateTransfers = 0
+    public var equivocationsSeen = 0
+
+    public var droppedTotal: Int { dropped.values.reduce(0, +) }
+
+    mutating func drop(_ reason: DropReason) { dropped[reason, default: 0] += 1 }
+}
+
+/// The key of a client request: at most one execution per (client, request id).
+public struct RequestKey: Hashable, Sendable {
+    public var client: ClientKey
+    public var requestID: UInt64
+}
+
+/// Requests waiting to be ordered, at most one per client (a client has one outstanding
+/// request at a time, section 2.1), in arrival order.
+struct RequestPool: Sendable {
+    struct Entry: Sendable {
+        var message: SignedMessage
+        var request: ClientRequest
+        var arrival: UInt64
+        var arrivalTick: Int
+        var proposed: Bool
+    }
+
+    var entries: [ClientKey: Entry] = [:]
+    var arrivals: UInt64 = 0
+
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+
+    func contains(_ request: ClientRequest) -> Bool {
+        entries[request.client]?.request.requestID == request.requestID
+    }
+
+    /// Adds or replaces the client's pending request; returns false if it is not newer.
+    mutating func add(_ message: SignedMessage, _ request: ClientRequest, tick: Int) -> Bool {
+        if let existing = entries[request.client], existing.request.requestID >= request.requestID { return false }
+        arrivals += 1
+        entries[request.client] = Entry(message: message, request: request, arrival: arrivals, arrivalTick: tick, proposed: false)
+        return true
+    }
+
+    mutating func markProposed(_ request: ClientRequest) {
+        if entries[request.client]?.request.requestID == request.requestID {
+            entries[request.client]!.proposed = true
+        }
+    }
+
+    mutating func executed(client: ClientKey, requestID: UInt64) {
+        if let existing = entries[client], existing.request.requestID <= requestID {
+            entries[client] = nil
+        }
+    }
+
+    mutating func unmarkAllProposed() {
+        for key in entries.keys { entries[key]!.proposed = false }
+    }
+
+    /// Unproposed requests in arrival order.
+    func unproposed() -> [Entry] {
+        entries.values.filter { !$0.proposed }.sorted { $0.arrival < $1.arrival }
+    }
+
+    var oldestUnproposedArrivalTick: Int? { entries.values.lazy.filter { !$0.proposed }.map(\.arrivalTick).min() }
+}

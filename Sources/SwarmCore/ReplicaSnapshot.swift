@@ -1,0 +1,34 @@
+import SwarmWire
+
+/// The checkpointed state of a replica: the client table (last request id and result per
+/// client, so at-most-once execution survives state transfer) and the service snapshot.
+enum ReplicaSnapshot {
+    static func encode<Service: ReplicatedService>(clients: [ClientKey: ClientRecord], service: Service) -> [UInt8] {
+        let serviceBytes = service.snapshot()
+        var writer = ByteWriter(capacity: 16 + clients.count * 64 + serviceBytes.count)
+        writer.u32(UInt32(clients.count))
+        for client in clients.keys.sorted() {
+            let record = clients[client]!
+            writer.raw(client.bytes)
+            writer.u64(record.lastRequestID)
+            writer.lengthPrefixed(record.lastResult)
+        }
+        writer.lengthPrefixed(serviceBytes)
+        return writer.bytes
+    }
+
+    static func decode(_ bytes: [UInt8], limits: WireLimits) throws(WireError) -> (clients: [ClientKey: ClientRecord], service: [UInt8]) {
+        var reader = ByteReader(bytes)
+        let count = try reader.count(limit: bytes.count, minimumElementBytes: 44, "client records")
+        var clients: [ClientKey: ClientRecord] = [:]
+        for _ in 0 ..< count {
+            let client = ClientKey(bytes: try reader.raw(ClientKey.byteCount, "client key"))
+            let requestID = try reader.u64("request id")
+            let result = try reader.lengthPrefixed(limit: limits.maxResultBytes, "result")
+            clients[client] = ClientRecord(lastRequestID: requestID, lastResult: result)
+        }
+        let service = try reader.lengthPrefixed(limit: limits.maxSnapshotBytes, "service snapshot")
+        guard reader.isAtEnd else { throw WireError(.trailingBytes, "after the service snapshot") }
+        return (clients, service)
+    }
+}

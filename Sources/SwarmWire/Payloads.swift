@@ -1,0 +1,197 @@
+/// The protocol messages of PBFT (Castro and Liskov, TOCS 2002, sections 2 and 3), plus
+/// state transfer, replies and evidence. Each payload names its sender inside the signed
+/// bytes, so a signature can never be re-attributed to another replica.
+
+/// REQUEST ⟨o, t, c⟩ (section 2.1): operation o, request id t (the paper's timestamp) and
+/// the client c, signed by the client's key.
+public struct ClientRequest: Hashable, Sendable {
+    public var client: ClientKey
+    public var requestID: UInt64
+    /// A read-only request may be answered without ordering (section 5.1.3); the client
+    /// falls back to ordered execution when replies disagree.
+    public var readOnly: Bool
+    public var operation: [UInt8]
+
+    public init(client: ClientKey, requestID: UInt64, readOnly: Bool = false, operation: [UInt8]) {
+        self.client = client
+        self.requestID = requestID
+        self.readOnly = readOnly
+        self.operation = operation
+    }
+}
+
+/// PRE-PREPARE ⟨v, n, d⟩ with the batch piggybacked (section 2.3, 5.1.4): the primary
+/// assigns sequence n in view v to the batch whose digest is d. An empty batch is the
+/// null request used to fill gaps in a new view.
+public struct PrePrepare: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var view: ViewNumber
+    public var sequence: SequenceNumber
+    public var digest: Digest
+    /// Signed client request frames, in execution order.
+    public var batch: [SignedMessage]
+
+    public init(sender: ReplicaID, view: ViewNumber, sequence: SequenceNumber, digest: Digest, batch: [SignedMessage]) {
+        self.sender = sender
+        self.view = view
+        self.sequence = sequence
+        self.digest = digest
+        self.batch = batch
+    }
+}
+
+/// PREPARE ⟨v, n, d, i⟩ and COMMIT ⟨v, n, d, i⟩ carry the same fields; the phase is the
+/// message kind, which is inside the signed bytes.
+public struct Vote: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var view: ViewNumber
+    public var sequence: SequenceNumber
+    public var digest: Digest
+
+    public init(sender: ReplicaID, view: ViewNumber, sequence: SequenceNumber, digest: Digest) {
+        self.sender = sender
+        self.view = view
+        self.sequence = sequence
+        self.digest = digest
+    }
+}
+
+/// CHECKPOINT ⟨n, d, i⟩ (section 2.4): replica i's digest of the service state after
+/// executing sequence n.
+public struct Checkpoint: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var sequence: SequenceNumber
+    public var stateDigest: Digest
+
+    public init(sender: ReplicaID, sequence: SequenceNumber, stateDigest: Digest) {
+        self.sender = sender
+        self.sequence = sequence
+        self.stateDigest = stateDigest
+    }
+}
+
+/// A prepared certificate (section 2.3): a PRE-PREPARE and matching PREPAREs from
+/// distinct backups, q signatures in all.
+public struct PreparedCertificate: Hashable, Sendable {
+    public var prePrepare: SignedMessage
+    public var prepares: [SignedMessage]
+
+    public init(prePrepare: SignedMessage, prepares: [SignedMessage]) {
+        self.prePrepare = prePrepare
+        self.prepares = prepares
+    }
+}
+
+/// VIEW-CHANGE ⟨v+1, n, C, P, i⟩ (section 2.5): n is the sender's stable checkpoint, C
+/// its proof (q CHECKPOINT messages), P the prepared certificates above n.
+public struct ViewChange: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var newView: ViewNumber
+    public var stableSequence: SequenceNumber
+    public var checkpointProof: [SignedMessage]
+    public var prepared: [PreparedCertificate]
+
+    public init(sender: ReplicaID, newView: ViewNumber, stableSequence: SequenceNumber, checkpointProof: [SignedMessage], prepared: [PreparedCertificate]) {
+        self.sender = sender
+        self.newView = newView
+        self.stableSequence = stableSequence
+        self.checkpointProof = checkpointProof
+        self.prepared = prepared
+    }
+}
+
+/// NEW-VIEW ⟨v+1, V, O⟩ (section 2.5): V holds q VIEW-CHANGE messages, O the
+/// PRE-PREPAREs for the new view that every backup recomputes from V and checks.
+public struct NewView: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var view: ViewNumber
+    public var viewChanges: [SignedMessage]
+    public var prePrepares: [SignedMessage]
+
+    public init(sender: ReplicaID, view: ViewNumber, viewChanges: [SignedMessage], prePrepares: [SignedMessage]) {
+        self.sender = sender
+        self.view = view
+        self.viewChanges = viewChanges
+        self.prePrepares = prePrepares
+    }
+}
+
+/// Asks another replica for the state at its latest stable checkpoint and the committed
+/// batches after it, because the sender fell behind (section 5.3.2).
+public struct StateRequest: Hashable, Sendable {
+    public var sender: ReplicaID
+    /// The highest sequence the sender has executed.
+    public var lastExecuted: SequenceNumber
+    /// Echoed in the response so that stale responses are recognised.
+    public var nonce: UInt64
+
+    public init(sender: ReplicaID, lastExecuted: SequenceNumber, nonce: UInt64) {
+        self.sender = sender
+        self.lastExecuted = lastExecuted
+        self.nonce = nonce
+    }
+}
+
+/// A batch proved committed: its PRE-PREPARE and q matching COMMITs.
+public struct CommittedEntry: Hashable, Sendable {
+    public var prePrepare: SignedMessage
+    public var commits: [SignedMessage]
+
+    public init(prePrepare: SignedMessage, commits: [SignedMessage]) {
+        self.prePrepare = prePrepare
+        self.commits = commits
+    }
+}
+
+/// The answer to a `StateRequest`: a snapshot proved by q CHECKPOINT messages whose digest
+/// it must hash to, then committed batches after the checkpoint, each with its proof. An
+/// empty snapshot means "no newer checkpoint than yours; entries only".
+public struct StateResponse: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var nonce: UInt64
+    public var checkpointSequence: SequenceNumber
+    public var checkpointProof: [SignedMessage]
+    public var snapshot: [UInt8]
+    public var entries: [CommittedEntry]
+
+    public init(sender: ReplicaID, nonce: UInt64, checkpointSequence: SequenceNumber, checkpointProof: [SignedMessage], snapshot: [UInt8], entries: [CommittedEntry]) {
+        self.sender = sender
+        self.nonce = nonce
+        self.checkpointSequence = checkpointSequence
+        self.checkpointProof = checkpointProof
+        self.snapshot = snapshot
+        self.entries = entries
+    }
+}
+
+/// REPLY ⟨v, t, c, i, r⟩ (section 2.1); the client waits for f+1 matching replies.
+public struct Reply: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var view: ViewNumber
+    public var client: ClientKey
+    public var requestID: UInt64
+    public var result: [UInt8]
+
+    public init(sender: ReplicaID, view: ViewNumber, client: ClientKey, requestID: UInt64, result: [UInt8]) {
+        self.sender = sender
+        self.view = view
+        self.client = client
+        self.requestID = requestID
+        self.result = result
+    }
+}
+
+/// Proof of equivocation: two signed messages from one replica for the same
+/// (view, sequence, phase) that differ. Anyone can check it offline with the replica's
+/// public key alone.
+public struct Evidence: Hashable, Sendable {
+    public var reporter: ReplicaID
+    public var first: SignedMessage
+    public var second: SignedMessage
+
+    public init(reporter: ReplicaID, first: SignedMessage, second: SignedMessage) {
+        self.reporter = reporter
+        self.first = first
+        self.second = second
+    }
+}
