@@ -57,10 +57,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "SwarmAuth",
+            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto"],
+            swiftSettings: strict
+        ),
+
         // MARK: Simulation (drives the pure core with seeded faults)
         .target(
             name: "SwarmSimulator",
-            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto"],
+            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth"],
             swiftSettings: strict
         ),
 
@@ -68,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "ZeroMQ", "SwarmSimulator",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -78,8 +84,8 @@ let package = Package(
         .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto"]),
-        .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmSimulator"]),
-        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore"]),
+        .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
+        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

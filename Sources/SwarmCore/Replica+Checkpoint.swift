@@ -60,7 +60,7 @@ extension Replica {
     }
 
     /// Moves the low watermark to a stable checkpoint and discards the log at and below it.
-    mutating func makeStable(_ checkpoint: StableCheckpoint, _ out: inout [Directive]) {
+    mutating func makeStable(_ checkpoint: StableCheckpoint, propose: Bool = true, _ out: inout [Directive]) {
         precondition(checkpoint.sequence > stable.sequence, "stable checkpoints only move forward")
         precondition(checkpoint.sequence <= lastExecuted, "a stable checkpoint this replica has not reached needs state transfer")
         stable = checkpoint
@@ -70,7 +70,7 @@ extension Replica {
         ownCheckpoints = ownCheckpoints.filter { $0.key > checkpoint.sequence }
         checkpointVotes = checkpointVotes.filter { $0.key > checkpoint.sequence }
         if lastAssigned < checkpoint.sequence { lastAssigned = checkpoint.sequence }
-        if isPrimary, status == .normal { proposeBatches(&out, force: false) }
+        if propose, isPrimary, status == .normal { proposeBatches(&out, force: false) }
     }
 
     /// Verifies a checkpoint proof: q CHECKPOINT messages from distinct replicas for the

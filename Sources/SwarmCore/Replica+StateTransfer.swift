@@ -82,6 +82,7 @@ extension Replica {
         for entry in m.entries {
             guard case let .prePrepare(pp) = entry.prePrepare.payload else { break }
             guard pp.sequence == lastExecuted + 1 else { continue }
+            guard inWindow(pp.sequence) else { break }
             if let reason = validateCommittedEntry(entry, pp) {
                 metrics.drop(.invalidStateResponse)
                 out.append(.alert(.invalidViewChange(sender: m.sender, view: pp.view, reason: "state transfer entry: \(reason)")))
@@ -113,7 +114,6 @@ extension Replica {
         for (client, record) in clients { pool.executed(client: client, requestID: record.lastRequestID) }
         if pool.isEmpty { requestDeadline = nil }
         let checkpoint = StableCheckpoint(sequence: m.checkpointSequence, stateDigest: digest, proof: m.checkpointProof, snapshot: m.snapshot)
-        out.append(.executed(ExecutedBatch(sequence: m.checkpointSequence, view: view, digest: digest, requests: [], recovered: true)))
         makeStable(checkpoint, &out)
         return true
     }

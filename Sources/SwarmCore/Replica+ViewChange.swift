@@ -207,15 +207,15 @@ extension Replica {
         }
         out.append(.persist(.view(view, changing: false)))
         out.append(.enteredView(view))
+        pool.unmarkAllProposed()
+        lastAssigned = max(plan.maxSequence, plan.minSequence, stable.sequence)
         if plan.minSequence > stable.sequence {
             if let own = ownCheckpoints[plan.minSequence], verifyCheckpointProof(plan.checkpointProof, sequence: plan.minSequence) == own.digest {
-                makeStable(StableCheckpoint(sequence: plan.minSequence, stateDigest: own.digest, proof: plan.checkpointProof, snapshot: own.snapshot), &out)
+                makeStable(StableCheckpoint(sequence: plan.minSequence, stateDigest: own.digest, proof: plan.checkpointProof, snapshot: own.snapshot), propose: false, &out)
             } else if lastExecuted < plan.minSequence {
                 startStateTransfer(candidates: plan.checkpointProof.compactMap(\.payload.replicaSender), &out)
             }
         }
-        pool.unmarkAllProposed()
-        lastAssigned = max(plan.maxSequence, plan.minSequence, stable.sequence)
         for message in prePrepares {
             guard case let .prePrepare(pp) = message.payload, inWindow(pp.sequence) else { continue }
             accept(message, pp, &out)

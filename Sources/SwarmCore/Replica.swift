@@ -168,6 +168,11 @@ public struct ReplicaMetrics: Sendable, Equatable {
 public struct RequestKey: Hashable, Sendable {
     public var client: ClientKey
     public var requestID: UInt64
+
+    public init(client: ClientKey, requestID: UInt64) {
+        self.client = client
+        self.requestID = requestID
+    }
 }
 
 /// Requests waiting to be ordered, at most one per client (a client has one outstanding
@@ -221,4 +226,17 @@ struct RequestPool: Sendable {
     }
 
     var oldestUnproposedArrivalTick: Int? { entries.values.lazy.filter { !$0.proposed }.map(\.arrivalTick).min() }
+}
+
+extension Replica {
+    /// The lowest and highest sequence the log holds an entry for.
+    public var logSequenceRange: ClosedRange<SequenceNumber>? {
+        guard let low = slots.keys.min(), let high = slots.keys.max() else { return nil }
+        return low ... high
+    }
+
+    /// The id of the last request executed for `client`, if any (for checkers and status).
+    public func lastExecutedRequestID(for client: ClientKey) -> UInt64? {
+        clients[client]?.lastRequestID
+    }
 }

@@ -1,1 +1,3 @@
-print("swarmbft")
+import ArgumentParser
+
+SwarmBFTCommand.main()

@@ -1,0 +1,115 @@
+import SwarmCore
+import SwarmWire
+
+/// An invariant broken in a run.
+public struct Violation: Sendable, CustomStringConvertible, Equatable {
+    public enum Invariant: String, Sendable {
+        case agreement = "S1 agreement"
+        case validity = "S2 validity"
+        case durability = "S3 durability"
+        case selfEquivocation = "S4 no self-equivocation"
+        case viewDecreased = "view never decreases"
+        case bound = "bounded log"
+        case liveness = "L1 liveness"
+    }
+
+    public var invariant: Invariant
+    public var time: Int
+    public var detail: String
+
+    public var description: String { "\(invariant.rawValue) at t=\(time): \(detail)" }
+}
+
+/// Checks S1–S4 and the bounds on every step of a run (ACCEPTANCE invariants), over the
+/// correct replicas only: Byzantine replicas and both copies of a twin are faulty.
+struct Checker {
+    struct SignedKey: Hashable {
+        var replica: ReplicaID
+        var kind: MessageKind
+        var view: ViewNumber
+        var sequence: SequenceNumber
+    }
+
+    let configuration: Configuration
+    let verifier: any ProtocolCrypto
+    var violations: [Violation] = []
+    /// S1: the digest executed at each sequence by any correct replica.
+    var decided: [SequenceNumber: Digest] = [:]
+    var checkpointDigests: [SequenceNumber: Digest] = [:]
+    /// S2: requests the clients really issued, and where each one executed.
+    var issued: [RequestKey: [UInt8]] = [:]
+    var executedAt: [RequestKey: SequenceNumber] = [:]
+    /// S3: the results correct replicas computed; clients' accepted results must match.
+    var correctResults: [RequestKey: [UInt8]] = [:]
+    /// S4: what each correct replica signed per (view, sequence, phase).
+    var signedByCorrect: [SignedKey: Payload] = [:]
+    var highestView: [Int: ViewNumber] = [:]
+
+    mutating func fail(_ invariant: Violation.Invariant, _ time: Int, _ detail: String) {
+        if violations.count < 20 { violations.append(Violation(invariant: invariant, time: time, detail: detail)) }
+    }
+
+    mutating func onExecuted(_ batch: ExecutedBatch, replica: ReplicaID, time: Int) {
+        if let digest = decided[batch.sequence], digest != batch.digest {
+            fail(.agreement, time, "replica \(replica) executed \(batch.digest) at sequence \(batch.sequence), another correct replica executed \(digest)")
+        }
+        decided[batch.sequence] = batch.digest
+        for request in batch.requests {
+            let key = RequestKey(client: request.client, requestID: request.requestID)
+            if issued[key] != request.operation {
+                fail(.validity, time, "replica \(replica) executed request \(request.requestID) of client \(request.client) that no client issued")
+            }
+            if let sequence = executedAt[key], sequence != batch.sequence {
+                fail(.validity, time, "request \(request.requestID) of client \(request.client) executed at \(sequence) and again at \(batch.sequence)")
+            }
+            executedAt[key] = batch.sequence
+        }
+    }
+
+    mutating func onStableCheckpoint(_ sequence: SequenceNumber, _ digest: Digest, replica: ReplicaID, time: Int) {
+        if let existing = checkpointDigests[sequence], existing != digest {
+            fail(.agreement, time, "replica \(replica) has stable checkpoint \(sequence) with state \(digest), another correct replica has \(existing)")
+        }
+        checkpointDigests[sequence] = digest
+    }
+
+    mutating func onReply(_ reply: Reply, time: Int) {
+        correctResults[RequestKey(client: reply.client, requestID: reply.requestID)] = reply.result
+    }
+
+    mutating func onSent(_ message: SignedMessage, replica: ReplicaID, time: Int) {
+        let key: SignedKey
+        switch message.payload {
+        case let .prePrepare(m): key = SignedKey(replica: replica, kind: .prePrepare, view: m.view, sequence: m.sequence)
+        case let .prepare(m): key = SignedKey(replica: replica, kind: .prepare, view: m.view, sequence: m.sequence)
+        case let .commit(m): key = SignedKey(replica: replica, kind: .commit, view: m.view, sequence: m.sequence)
+        case let .viewChange(m): key = SignedKey(replica: replica, kind: .viewChange, view: m.newView, sequence: 0)
+        default: return
+        }
+        if let existing = signedByCorrect[key], existing != message.payload {
+            fail(.selfEquivocation, time, "correct replica \(replica) signed two different \(message.kind) for view \(key.view) sequence \(key.sequence)")
+        }
+        signedByCorrect[key] = message.payload
+    }
+
+    mutating func onStep<S: ReplicatedService>(_ replica: Replica<S>, node: Int, time: Int) {
+        if let previous = highestView[node], replica.view < previous {
+            fail(.viewDecreased, time, "replica \(replica.id) went from view \(previous) back to \(replica.view)")
+        }
+        highestView[node] = max(highestView[node] ?? 0, replica.view)
+        if let range = replica.logSequenceRange, range.upperBound > replica.highWatermark || range.lowerBound <= replica.lowWatermark {
+            fail(.bound, time, "replica \(replica.id) keeps log entries \(range) outside (\(replica.lowWatermark), \(replica.highWatermark)]")
+        }
+    }
+
+    /// S3: a result a client accepted on f + 1 matching replies is what correct replicas
+    /// computed, and it is in the history.
+    mutating func onClientAccepted(_ key: RequestKey, result: [UInt8], time: Int) {
+        if let correct = correctResults[key], correct != result {
+            fail(.durability, time, "client \(key.client) accepted a result for request \(key.requestID) that no correct replica computed")
+        }
+        if executedAt[key] == nil, correctResults[key] == nil {
+            fail(.durability, time, "client \(key.client) accepted request \(key.requestID) that no correct replica executed")
+        }
+    }
+}

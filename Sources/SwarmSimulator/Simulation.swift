@@ -1,0 +1,425 @@
+import SwarmCore
+import SwarmWire
+
+/// What a run produced.
+public struct SimulationResult: Sendable {
+    public var options: SimulationOptions
+    public var profile: FaultProfile
+    public var violations: [Violation]
+    public var traceHash: UInt64
+    public var committedSequences: SequenceNumber
+    public var executedRequests: Int
+    public var completedRequests: Int
+    public var highestView: ViewNumber
+    public var viewChanges: Int
+    public var stateTransfers: Int
+    public var crashes: Int
+    /// Replica ids that correct replicas reported with equivocation evidence.
+    public var accused: [ReplicaID: Int]
+    public var events: Int
+    public var endTime: Int
+    public var trace: [String]
+
+    public var passed: Bool { violations.isEmpty }
+}
+
+/// One deterministic run: n instances of the real core (plus twins and Byzantine
+/// replicas), seeded network, clocks and storage, and invariant checks on every step.
+/// A safety phase with faults is followed by a liveness phase after healing
+/// (TigerBeetle's VOPR, ACCEPTANCE scenarios 1–3).
+public final class Simulation {
+    enum Event {
+        case deliver(SignedMessage, from: Int?, to: Int)
+        case reply(SignedMessage, to: Int)
+        case tick(Int)
+        case clientTick(Int)
+        case crash(Int)
+        case restart(Int)
+        case repartition
+        case heal
+    }
+
+    struct Node {
+        let index: Int
+        let id: ReplicaID
+        let correct: Bool
+        let behavior: ByzantineBehavior?
+        var replica: Replica<SwarmMemory>
+        var durable = DurableState()
+        var up = true
+        var cutNextStep = false
+        var recorded: [SignedMessage] = []
+    }
+
+    struct Client {
+        let index: Int
+        let key: ClientKey
+        var nextRequestID: UInt64 = 1
+        var pending: SignedMessage?
+        var pendingKey: RequestKey?
+        var lastSend = 0
+        var nextSendTime = 0
+        var replies: [ReplicaID: [UInt8]] = [:]
+        var completed = 0
+        var believedView: ViewNumber = 0
+    }
+
+    let options: SimulationOptions
+    let configuration: Configuration
+    let keys: SimulatedKeys
+    let verifier: any ProtocolCrypto
+    var random: SeededRandom
+    var profile: FaultProfile
+    var queue = EventQueue<Event>()
+    var time = 0
+    var nodes: [Node] = []
+    var clients: [Client] = []
+    var checker: Checker
+    var hash = TraceHash()
+    var trace: [String] = []
+    var reach: [[Bool]]
+    var clientReach: [[Bool]]
+    var healed = false
+    var healTime = 0
+    var acceptedAfterHeal = 0
+    var workAtHeal = false
+    var events = 0
+    var crashes = 0
+    var accused: [ReplicaID: Int] = [:]
+    let tickPeriodBase = 10
+
+    /// The simulated cluster's configuration: small K and L so that checkpoints, garbage
+    /// collection and watermarks are exercised in every run.
+    public static func configuration(replicaCount: Int, plantedBugs: PlantedBugs = []) -> Configuration {
+        try! Configuration(
+            replicaCount: replicaCount,
+            cluster: ClusterBinding(clusterName: "sim", epoch: 1),
+            checkpointInterval: 4,
+            watermarkWindow: 16,
+            maxBatchRequests: 4,
+            batchTimeoutTicks: 1,
+            requestTimeoutTicks: 30,
+            viewChangeTimeoutTicks: 30,
+            maxViewChangeTimeoutTicks: 240,
+            retransmitTicks: 8,
+            stateTransferTimeoutTicks: 15,
+            maxPendingRequests: 256,
+            maxViewsAhead: 32,
+            plantedBugs: plantedBugs
+        )
+    }
+
+    /// Ticks within which commits must resume after healing: 2 × the largest view-change
+    /// timeout plus 5 s (500 ticks of 10 ms), in simulated time.
+    var livenessBound: Int { (2 * configuration.maxViewChangeTimeoutTicks + 500) * 13 }
+
+    public static func run(_ options: SimulationOptions) -> SimulationResult {
+        let simulation = Simulation(options)
+        return simulation.execute()
+    }
+
+    init(_ options: SimulationOptions) {
+        precondition(options.twins <= options.replicaCount, "more twins than replicas")
+        self.options = options
+        configuration = Simulation.configuration(replicaCount: options.replicaCount, plantedBugs: options.plantedBugs)
+        keys = SimulatedKeys(scheme: options.keyScheme, replicaCount: options.replicaCount, clientCount: options.clientCount)
+        verifier = keys.verifier
+        random = SeededRandom(seed: options.seed)
+        let nodeCount = options.replicaCount + options.twins
+        profile = FaultProfile.draw(&random, nodeCount: nodeCount, enabled: options.faults)
+        reach = Array(repeating: Array(repeating: true, count: nodeCount), count: nodeCount)
+        clientReach = Array(repeating: Array(repeating: true, count: nodeCount), count: options.clientCount)
+        checker = Checker(configuration: configuration, verifier: verifier)
+        let twinIDs = (0 ..< options.twins).map { ReplicaID($0) }
+        let ids = (0 ..< options.replicaCount).map { ReplicaID($0) } + twinIDs
+        for (index, id) in ids.enumerated() {
+            let byzantine = options.byzantine != nil && options.byzantineReplicas.contains(id)
+            let correct = !byzantine && !twinIDs.contains(id)
+            let replica = Replica(configuration: configuration, id: id, crypto: keys.crypto(for: id), service: SwarmMemory())
+            nodes.append(Node(index: index, id: id, correct: correct, behavior: byzantine ? options.byzantine : nil, replica: replica))
+        }
+        clients = keys.clientKeys.enumerated().map { Client(index: $0, key: $1) }
+    }
+
+    func execute() -> SimulationResult {
+        for node in nodes { queue.push(.tick(node.index), at: random.int(1 ... profile.tickPeriods[node.index])) }
+        for client in clients { queue.push(.clientTick(client.index), at: random.int(1 ... 20)) }
+        if options.faults || options.twins > 0 { queue.push(.repartition, at: profile.partitionPeriod) }
+        queue.push(.heal, at: options.safetyPhaseTime)
+        let hardStop = options.safetyPhaseTime + 4 * livenessBound
+        while let entry = queue.pop() {
+            time = entry.time
+            events += 1
+            hash.mix(UInt64(time))
+            handle(entry.event)
+            if !checker.violations.isEmpty || time > hardStop { break }
+            if healed, events % 64 == 0, finished() { break }
+            if healed, time > healTime + livenessBound, workAtHeal, acceptedAfterHeal == 0, !options.isSafetyOnly {
+                checker.fail(.liveness, time, "no request completed within \(livenessBound) time units of healing")
+                break
+            }
+        }
+        if checker.violations.isEmpty, !options.isSafetyOnly, !finished() {
+            checker.fail(.liveness, time, "after healing the cluster did not finish the workload and converge: \(convergenceReport())")
+        }
+        if checker.violations.isEmpty, !options.isSafetyOnly { checkDurabilityAtEnd() }
+        return result()
+    }
+
+    func result() -> SimulationResult {
+        let correct = nodes.filter(\.correct)
+        return SimulationResult(
+            options: options,
+            profile: profile,
+            violations: checker.violations,
+            traceHash: hash.value,
+            committedSequences: correct.map(\.replica.lastExecuted).max() ?? 0,
+            executedRequests: correct.map(\.replica.metrics.executedRequests).max() ?? 0,
+            completedRequests: clients.map(\.completed).reduce(0, +),
+            highestView: nodes.map(\.replica.view).max() ?? 0,
+            viewChanges: correct.map(\.replica.metrics.viewChangesStarted).reduce(0, +),
+            stateTransfers: correct.map(\.replica.metrics.stateTransfers).reduce(0, +),
+            crashes: crashes,
+            accused: accused,
+            events: events,
+            endTime: time,
+            trace: trace
+        )
+    }
+
+    // MARK: Events
+
+    func handle(_ event: Event) {
+        switch event {
+        case let .deliver(message, from, to):
+            hash.mix(UInt64(to))
+            hash.mix(message.frame)
+            guard nodes[to].up else { return }
+            if options.trace { trace.append("t=\(time) \(from.map { "r\(nodes[$0].id)" } ?? "client") → r\(nodes[to].id)\(nodes[to].index >= options.replicaCount ? "'" : "") \(message)") }
+            if nodes[to].behavior == .replay, message.kind == .viewChange || message.kind == .newView, nodes[to].recorded.count < 64 {
+                nodes[to].recorded.append(message)
+            }
+            step(to) { $0.receive(message) }
+        case let .reply(message, client):
+            hash.mix(UInt64(client))
+            hash.mix(message.frame)
+            clientReceive(message, client: client)
+        case let .tick(index):
+            queue.push(.tick(index), at: time + profile.tickPeriods[index])
+            guard nodes[index].up else { return }
+            step(index) { $0.tick() }
+            byzantineTick(index)
+        case let .clientTick(index):
+            queue.push(.clientTick(index), at: time + tickPeriodBase)
+            clientTick(index)
+        case let .crash(index):
+            guard nodes[index].up else { return }
+            if random.chance(0.5) {
+                nodes[index].cutNextStep = true
+            } else {
+                crash(index)
+            }
+        case let .restart(index):
+            restart(index)
+        case .repartition:
+            guard !healed else { return }
+            repartition()
+            queue.push(.repartition, at: time + profile.partitionPeriod)
+        case .heal:
+            heal()
+        }
+    }
+
+    /// Runs one input through a node's core and performs the directives, checking the
+    /// invariants afterwards. A node marked to crash stops at a random directive, which
+    /// may fall between a persist and the send it guards.
+    func step(_ index: Int, _ input: (inout Replica<SwarmMemory>) -> [Directive]) {
+        var directives = input(&nodes[index].replica)
+        if let behavior = nodes[index].behavior {
+            directives = byzantine(behavior, node: index, directives)
+        }
+        var cut: Int?
+        if nodes[index].cutNextStep {
+            nodes[index].cutNextStep = false
+            cut = random.int(0 ... directives.count)
+        }
+        perform(directives, node: index, cutAt: cut)
+        if nodes[index].correct, nodes[index].up {
+            checker.onStep(nodes[index].replica, node: index, time: time)
+        }
+    }
+
+    func perform(_ directives: [Directive], node index: Int, cutAt cut: Int?) {
+        let node = nodes[index]
+        for (position, directive) in directives.enumerated() {
+            if position == cut {
+                crash(index)
+                return
+            }
+            switch directive {
+            case let .persist(record):
+                nodes[index].durable.apply(record)
+            case let .broadcast(message):
+                if node.correct { checker.onSent(message, replica: node.id, time: time) }
+                for target in nodes.indices where nodes[target].id != node.id { transmit(message, from: index, to: target) }
+            case let .send(message, to: replica):
+                if node.correct { checker.onSent(message, replica: node.id, time: time) }
+                for target in nodes.indices where nodes[target].id == replica && target != index { transmit(message, from: index, to: target) }
+            case let .reply(reply, readOnly):
+                if node.correct, !readOnly { checker.onReply(reply, time: time) }
+                guard let client = clients.firstIndex(where: { $0.key == reply.client }) else { continue }
+                let signed = SignedMessage.sign(.reply(reply), cluster: configuration.cluster) { keys.crypto(for: node.id).sign($0) }
+                transmitToClient(signed, from: index, to: client)
+            case let .executed(batch):
+                if node.correct { checker.onExecuted(batch, replica: node.id, time: time) }
+            case let .stableCheckpoint(sequence, digest):
+                if node.correct { checker.onStableCheckpoint(sequence, digest, replica: node.id, time: time) }
+            case let .enteredView(view):
+                if options.trace { trace.append("t=\(time) r\(node.id) entered view \(view)") }
+            case let .alert(alert):
+                if case let .equivocation(evidence) = alert, node.correct, let accusedID = evidence.first.payload.replicaSender {
+                    accused[accusedID, default: 0] += 1
+                }
+                if options.trace { trace.append("t=\(time) r\(node.id) alert \(alert)") }
+            }
+        }
+    }
+
+    // MARK: Network
+
+    func transmit(_ message: SignedMessage, from: Int, to: Int) {
+        guard reach[from][to] else { return }
+        if random.chance(profile.lossProbability) { return }
+        queue.push(.deliver(message, from: from, to: to), at: time + random.int(profile.minimumDelay ... profile.maximumDelay))
+        if random.chance(profile.duplicationProbability) {
+            queue.push(.deliver(message, from: from, to: to), at: time + random.int(profile.minimumDelay ... profile.maximumDelay))
+        }
+    }
+
+    func transmitToClient(_ message: SignedMessage, from: Int, to client: Int) {
+        guard clientReach[client][from] else { return }
+        if random.chance(profile.lossProbability) { return }
+        queue.push(.reply(message, to: client), at: time + random.int(profile.minimumDelay ... profile.maximumDelay))
+    }
+
+    func transmitFromClient(_ message: SignedMessage, client: Int, to replica: ReplicaID) {
+        for target in nodes.indices where nodes[target].id == replica {
+            guard clientReach[client][target] else { continue }
+            if random.chance(profile.lossProbability) { continue }
+            queue.push(.deliver(message, from: nil, to: target), at: time + random.int(profile.minimumDelay ... profile.maximumDelay))
+        }
+    }
+
+    /// Draws a new partition: none, a symmetric split, an isolated replica, one-way
+    /// drops, or (with twins) two or three groups that clients are spread over.
+    func repartition() {
+        let count = nodes.count
+        for from in 0 ..< count { for to in 0 ..< count { reach[from][to] = true } }
+        for client in clients.indices { for to in 0 ..< count { clientReach[client][to] = true } }
+        if options.twins > 0 {
+            let groups = random.int(2 ... 3)
+            let membership = (0 ..< count).map { _ in random.int(0 ... groups - 1) }
+            for from in 0 ..< count { for to in 0 ..< count { reach[from][to] = membership[from] == membership[to] || (random.chance(0.1)) } }
+            for client in clients.indices {
+                let group = random.int(0 ... groups - 1)
+                for to in 0 ..< count { clientReach[client][to] = membership[to] == group }
+            }
+        } else if profile.partitions {
+            switch random.int(0 ... 3) {
+            case 0:
+                break
+            case 1:
+                let side = (0 ..< count).map { _ in random.chance(0.5) }
+                for from in 0 ..< count { for to in 0 ..< count where side[from] != side[to] { reach[from][to] = false } }
+            case 2:
+                let isolated = random.int(0 ... count - 1)
+                for other in 0 ..< count where other != isolated {
+                    reach[isolated][other] = false
+                    reach[other][isolated] = false
+                }
+            default:
+                for from in 0 ..< count { for to in 0 ..< count where from != to && random.chance(0.3) { reach[from][to] = false } }
+            }
+        }
+        if profile.crashes, random.chance(profile.crashProbabilityPerPeriod) {
+            let victim = random.int(0 ... count - 1)
+            queue.push(.crash(victim), at: time + random.int(0 ... profile.partitionPeriod))
+        }
+    }
+
+    /// Ends the safety phase: the network heals (no partitions, no loss), every crashed
+    /// replica restarts, and the liveness phase begins.
+    func heal() {
+        healed = true
+        healTime = time
+        workAtHeal = clients.contains { $0.completed < options.requestsPerClient }
+        profile.lossProbability = 0
+        let count = nodes.count
+        for from in 0 ..< count { for to in 0 ..< count { reach[from][to] = true } }
+        for client in clients.indices { for to in 0 ..< count { clientReach[client][to] = true } }
+        for index in nodes.indices where !nodes[index].up { restart(index) }
+        if options.trace { trace.append("t=\(time) healed") }
+    }
+
+    func crash(_ index: Int) {
+        guard nodes[index].up else { return }
+        nodes[index].up = false
+        crashes += 1
+        if options.trace { trace.append("t=\(time) r\(nodes[index].id) crashed") }
+        if !healed { queue.push(.restart(index), at: time + random.int(50 ... 1500)) }
+    }
+
+    /// A restarted replica keeps what it persisted and loses everything else.
+    func restart(_ index: Int) {
+        guard !nodes[index].up else { return }
+        let node = nodes[index]
+        do {
+            var replica = try Replica(restoring: node.durable, configuration: configuration, id: node.id, crypto: keys.crypto(for: node.id), service: SwarmMemory())
+            nodes[index].up = true
+            let directives = replica.recover()
+            nodes[index].replica = replica
+            if options.trace { trace.append("t=\(time) r\(node.id) restarted in view \(replica.view) at \(replica.lastExecuted)") }
+            perform(directives, node: index, cutAt: nil)
+            if node.correct { checker.onStep(nodes[index].replica, node: index, time: time) }
+        } catch {
+            checker.fail(.durability, time, "replica \(node.id) cannot restart from its durable state: \(error)")
+        }
+    }
+
+    // MARK: Liveness
+
+    func finished() -> Bool {
+        guard clients.allSatisfy({ $0.completed >= options.requestsPerClient }) else { return false }
+        let correct = nodes.filter(\.correct)
+        guard let first = correct.first else { return true }
+        let head = first.replica.lastExecuted
+        guard correct.allSatisfy({ $0.up && $0.replica.lastExecuted == head }) else { return false }
+        let digest = first.replica.currentStateDigest()
+        return correct.allSatisfy { $0.replica.currentStateDigest() == digest }
+    }
+
+    func convergenceReport() -> String {
+        let done = clients.map(\.completed).reduce(0, +)
+        let heads = nodes.map { "r\($0.id)\($0.correct ? "" : "*"):v\($0.replica.view)\($0.replica.status == .normal ? "" : "~")@\($0.replica.lastExecuted)" }.joined(separator: " ")
+        return "\(done)/\(options.requestsPerClient * clients.count) requests done; \(heads)"
+    }
+
+    /// S3 at the end: every request a client accepted is in every correct replica's state.
+    func checkDurabilityAtEnd() {
+        for client in clients {
+            let accepted = client.nextRequestID - (client.pending == nil ? 1 : 2)
+            guard accepted > 0 else { continue }
+            for node in nodes where node.correct {
+                let executed = node.replica.lastExecutedRequestID(for: client.key) ?? 0
+                if executed < accepted {
+                    checker.fail(.durability, time, "client \(client.key) accepted request \(accepted) but correct replica \(node.id) executed only up to \(executed)")
+                }
+            }
+        }
+    }
+}
+
+extension SimulationOptions {
+    /// Twins runs check safety only: with twins the liveness argument does not apply.
+    var isSafetyOnly: Bool { twins > 0 }
+}

@@ -1,0 +1,118 @@
+import SwarmCore
+import SwarmWire
+
+/// Byzantine behaviours a simulated replica can show. A Byzantine replica runs the honest
+/// core for its state and then lies on the way out.
+public enum ByzantineBehavior: String, Sendable, CaseIterable {
+    /// As primary, sends one PRE-PREPARE to half of the backups and a conflicting one to the rest.
+    case equivocate
+    /// Votes PREPARE and COMMIT for two digests in the same slot.
+    case doubleVote = "double-vote"
+    /// Sends nothing at all.
+    case silent
+    /// Sends only to a fixed half of the replicas.
+    case selective
+    /// As primary, holds each PRE-PREPARE back until just under the request timeout.
+    case delay
+    /// Sends validly signed far-future and conflicting messages in bulk.
+    case flood
+    /// Equivocates as primary and forges votes of other replicas with bad signatures.
+    case forge
+    /// Replays VIEW-CHANGE and NEW-VIEW messages from older views.
+    case replay
+}
+
+/// What one simulated run does. Everything not given here is drawn from the seed.
+public struct SimulationOptions: Sendable {
+    public var replicaCount: Int
+    public var seed: UInt64
+    /// Replica ids 0 ..< twins get a second copy with the same key and identity.
+    public var twins: Int
+    public var byzantine: ByzantineBehavior?
+    /// Which replicas behave as `byzantine`; default: replica 0 (the first primary).
+    public var byzantineReplicas: [ReplicaID]
+    public var keyScheme: SimulatedKeys.Scheme
+    public var plantedBugs: PlantedBugs
+    public var clientCount: Int
+    public var requestsPerClient: Int
+    /// Random network and crash faults during the safety phase.
+    public var faults: Bool
+    public var safetyPhaseTime: Int
+    public var trace: Bool
+
+    public init(
+        replicaCount: Int = 4,
+        seed: UInt64 = 1,
+        twins: Int = 0,
+        byzantine: ByzantineBehavior? = nil,
+        byzantineReplicas: [ReplicaID] = [0],
+        keyScheme: SimulatedKeys.Scheme = .test,
+        plantedBugs: PlantedBugs = [],
+        clientCount: Int = 4,
+        requestsPerClient: Int = 8,
+        faults: Bool = true,
+        safetyPhaseTime: Int = 4000,
+        trace: Bool = false
+    ) {
+        self.replicaCount = replicaCount
+        self.seed = seed
+        self.twins = twins
+        self.byzantine = byzantine
+        self.byzantineReplicas = byzantineReplicas
+        self.keyScheme = keyScheme
+        self.plantedBugs = plantedBugs
+        self.clientCount = clientCount
+        self.requestsPerClient = requestsPerClient
+        self.faults = faults
+        self.safetyPhaseTime = safetyPhaseTime
+        self.trace = trace
+    }
+
+    /// The command that replays this run.
+    public var replayCommand: String {
+        var words = ["swarmbft simulate --replicas \(replicaCount) --seed \(seed) --trace"]
+        if twins > 0 { words.append("--twins \(twins)") }
+        if let byzantine { words.append("--byzantine \(byzantine.rawValue) --byzantine-replicas \(byzantineReplicas.map(String.init).joined(separator: ","))") }
+        if keyScheme == .ed25519 { words.append("--ed25519") }
+        if !faults { words.append("--no-faults") }
+        if !plantedBugs.isEmpty { words.append("--planted-bug \(plantedBugs.rawValue)") }
+        if clientCount != 4 { words.append("--clients \(clientCount)") }
+        if requestsPerClient != 8 { words.append("--requests \(requestsPerClient)") }
+        return words.joined(separator: " ")
+    }
+}
+
+/// The faults of one run, drawn from its seed (ACCEPTANCE scenario 1): loss 0–30 %,
+/// duplication 0–50 %, delay and so reordering, symmetric, asymmetric and one-way
+/// partitions, crashes with restarts (possibly between persist and send), clock skew.
+public struct FaultProfile: Sendable, CustomStringConvertible {
+    public var lossProbability: Double = 0
+    public var duplicationProbability: Double = 0
+    public var minimumDelay = 1
+    public var maximumDelay = 5
+    public var partitions = false
+    public var partitionPeriod = 400
+    public var crashes = false
+    public var crashProbabilityPerPeriod = 0.0
+    public var tickPeriods: [Int] = []
+
+    static func draw(_ random: inout SeededRandom, nodeCount: Int, enabled: Bool) -> FaultProfile {
+        var profile = FaultProfile()
+        profile.tickPeriods = (0 ..< nodeCount).map { _ in enabled ? random.int(7 ... 13) : 10 }
+        guard enabled else { return profile }
+        profile.lossProbability = random.double(0 ... 0.3)
+        profile.duplicationProbability = random.double(0 ... 0.5)
+        profile.minimumDelay = random.int(1 ... 3)
+        profile.maximumDelay = profile.minimumDelay + random.int(1 ... 40)
+        profile.partitions = random.chance(0.6)
+        profile.partitionPeriod = random.int(100 ... 800)
+        profile.crashes = random.chance(0.5)
+        profile.crashProbabilityPerPeriod = random.double(0.05 ... 0.3)
+        return profile
+    }
+
+    public var description: String {
+        let loss = Int(lossProbability * 100), duplication = Int(duplicationProbability * 100)
+        return "loss \(loss)% dup \(duplication)% delay \(minimumDelay)-\(maximumDelay) partitions \(partitions ? "every \(partitionPeriod)" : "off") crashes \(crashes ? "on" : "off")"
+    }
+}

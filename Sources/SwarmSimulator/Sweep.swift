@@ -1,0 +1,53 @@
+import SwarmCore
+import SwarmWire
+
+/// Totals over many seeds.
+public struct SweepSummary: Sendable {
+    public var seeds = 0
+    public var passed = 0
+    public var committedSequences: UInt64 = 0
+    public var completedRequests = 0
+    public var viewChanges = 0
+    public var stateTransfers = 0
+    public var crashes = 0
+    public var events = 0
+    public var failures: [SimulationResult] = []
+    public var accused: [ReplicaID: Int] = [:]
+
+    public init() {}
+
+    public var violations: Int { seeds - passed }
+
+    public mutating func add(_ result: SimulationResult) {
+        seeds += 1
+        if result.passed { passed += 1 } else if failures.count < 10 { failures.append(result) }
+        committedSequences += result.committedSequences
+        completedRequests += result.completedRequests
+        viewChanges += result.viewChanges
+        stateTransfers += result.stateTransfers
+        crashes += result.crashes
+        events += result.events
+        for (id, count) in result.accused { accused[id, default: 0] += count }
+    }
+
+    public var description: String {
+        "seeds \(seeds), passed \(passed), violations \(violations), commits \(committedSequences), requests \(completedRequests), view changes \(viewChanges), state transfers \(stateTransfers), crashes \(crashes), events \(events)"
+    }
+}
+
+public enum Sweep {
+    /// Runs `options` for every seed in `seeds`; every `ed25519Every`-th seed runs with
+    /// real Ed25519 instead of the test signer, so each sweep covers production crypto.
+    public static func run(_ options: SimulationOptions, seeds: some Sequence<UInt64>, ed25519Every: UInt64 = 50, progress: ((Int, SimulationResult) -> Void)? = nil) -> SweepSummary {
+        var summary = SweepSummary()
+        for seed in seeds {
+            var seeded = options
+            seeded.seed = seed
+            if ed25519Every > 0, seed % ed25519Every == 0 { seeded.keyScheme = .ed25519 }
+            let result = Simulation.run(seeded)
+            summary.add(result)
+            progress?(summary.seeds, result)
+        }
+        return summary
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import SwarmCore
+import SwarmWire
+import SwarmSimulator
+
+/// `swarmbft simulate`: deterministic sweeps of the real core under faults and Byzantine
+/// behaviour; exits non-zero on any violation and prints how to replay it.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run the deterministic Byzantine simulator over many seeds."
+    )
+
+    @Option(help: "Number of replicas (n ≥ 4).") var replicas = 4
+    @Option(help: "Number of seeds to run.") var seeds = 1000
+    @Option(help: "First seed.") var firstSeed: UInt64 = 1
+    @Option(help: "Run exactly this seed.") var seed: UInt64?
+    @Option(help: "Replica ids 0..<N get a twin sharing their key.") var twins = 0
+    @Option(help: "Byzantine behaviour: \(ByzantineBehavior.allCases.map(\.rawValue).joined(separator: ", ")).") var byzantine: String?
+    @Option(help: "Comma-separated ids of the Byzantine replicas.") var byzantineReplicas = "0"
+    @Option(help: "Clients per run.") var clients = 4
+    @Option(help: "Requests per client.") var requests = 8
+    @Option(help: "Planted bug mask (test-only negative controls).") var plantedBug: UInt8 = 0
+    @Flag(help: "Use real Ed25519 for every seed.") var ed25519 = false
+    @Flag(help: "Run without network and crash faults.") var noFaults = false
+    @Flag(help: "Print the event trace of a single seed.") var trace = false
+    @Flag(help: "Print a JSON summary.") var json = false
+
+    func run() throws {
+        var options = SimulationOptions(replicaCount: replicas)
+        options.twins = twins
+        if let byzantine {
+            guard let behavior = ByzantineBehavior(rawValue: byzantine) else {
+                throw ValidationError("unknown Byzantine behaviour '\(byzantine)'; choose one of \(ByzantineBehavior.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.byzantine = behavior
+            options.byzantineReplicas = byzantineReplicas.split(separator: ",").compactMap { ReplicaID($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        options.clientCount = clients
+        options.requestsPerClient = requests
+        options.plantedBugs = PlantedBugs(rawValue: plantedBug)
+        options.faults = !noFaults
+        options.keyScheme = ed25519 ? .ed25519 : .test
+        options.trace = trace
+        guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4") }
+
+        if let seed {
+            options.seed = seed
+            let result = Simulation.run(options)
+            if trace { result.trace.forEach { print($0) } }
+            print("seed \(seed): \(result.passed ? "passed" : "FAILED") — faults: \(result.profile); trace hash \(String(result.traceHash, radix: 16)); commits \(result.committedSequences), view \(result.highestView), requests \(result.completedRequests), events \(result.events)")
+            for violation in result.violations { print("  violation: \(violation)") }
+            if !result.passed { throw ExitCode(1) }
+            return
+        }
+
+        let started = Date()
+        let range = firstSeed ..< firstSeed + UInt64(seeds)
+        let summary = Sweep.run(options, seeds: range, ed25519Every: ed25519 ? 1 : 50) { done, result in
+            if !result.passed {
+                FileHandle.standardError.write(Data("\nseed \(result.options.seed) FAILED: \(result.violations.first.map(\.description) ?? "")\n  replay: \(result.options.replayCommand)\n".utf8))
+            }
+            if !json, done % max(1, seeds / 50) == 0 || done == seeds {
+                let width = 40, filled = width * done / seeds
+                FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(seeds)".utf8))
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        if !json { FileHandle.standardError.write(Data("\n".utf8)) }
+        if json {
+            print("{\"replicas\":\(replicas),\"seeds\":\(summary.seeds),\"violations\":\(summary.violations),\"commits\":\(summary.committedSequences),\"requests\":\(summary.completedRequests),\"view_changes\":\(summary.viewChanges),\"state_transfers\":\(summary.stateTransfers),\"crashes\":\(summary.crashes),\"wall_seconds\":\(String(format: "%.1f", seconds))}")
+        } else {
+            print("n=\(replicas) twins=\(twins) byzantine=\(byzantine ?? "none"): \(summary.description); wall \(String(format: "%.1f", seconds)) s")
+            for failure in summary.failures { print("  seed \(failure.options.seed): \(failure.violations.first.map(\.description) ?? "")\n    replay: \(failure.options.replayCommand)") }
+        }
+        if summary.violations > 0 { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `swarmbft`: one command line for keys, topology, nodes, monitors, clients, events,
+/// deployment, simulation and benchmarks.
+struct SwarmBFTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swarmbft",
+        abstract: "A Byzantine fault tolerant coordinator for swarms of agents.",
+        subcommands: [SimulateCommand.self]
+    )
+}
