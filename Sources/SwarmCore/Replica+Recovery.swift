@@ -47,7 +47,7 @@ extension Replica {
                 if slots[m.sequence]!.certificateView == view { slots[m.sequence]!.preparedInView = true }
             case let .viewChange(m) where m.newView == view && status == .changingView:
                 ownViewChange = message
-                latestViewChange[id] = message
+                storeViewChange(message, from: id)
             case let .newView(m) where m.view == view && status == .normal:
                 currentNewView = message
             default:

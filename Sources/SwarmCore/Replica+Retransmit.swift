@@ -3,24 +3,30 @@ import SwarmWire
 extension Replica {
     /// The transport may lose any message, so a replica re-sends what others may still
     /// need: its VIEW-CHANGE while changing view; its own PRE-PREPARE, PREPARE and COMMIT
-    /// for slots that waited at least a period; and, as a heartbeat that lets laggards
-    /// notice they are behind, its highest COMMIT and its latest CHECKPOINT.
+    /// for slots not yet executed; and, as a heartbeat that lets laggards notice they are
+    /// behind, COMMITs of its last executed sequence and its latest CHECKPOINT.
     mutating func retransmit(_ out: inout [Directive]) {
         switch status {
         case .changingView:
             if let viewChange = ownViewChange { out.append(.broadcast(viewChange)) }
         case .normal:
-            var highestCommit: SignedMessage?
-            for sequence in slots.keys.sorted() {
+            for sequence in slots.keys.sorted() where sequence > lastExecuted {
                 let slot = slots[sequence]!
-                if let commit = slot.commits[id] { highestCommit = commit }
-                guard sequence > lastExecuted else { continue }
                 if isPrimary, let prePrepare = slot.prePrepare { out.append(.broadcast(prePrepare)) }
                 if let prepare = slot.prepares[id] { out.append(.broadcast(prepare)) }
                 if let commit = slot.commits[id] { out.append(.broadcast(commit)) }
             }
-            if let highestCommit, slots.keys.max().map({ $0 <= lastExecuted }) ?? false {
-                out.append(.broadcast(highestCommit))
+            // Heartbeat: the own COMMIT of the last executed sequence tells a replica that
+            // missed it how far the others got.
+            // A replica that got that sequence by state transfer has no COMMIT of its own;
+            // it relays the COMMITs of the certificate instead (all of them: the laggard
+            // drops the ones it signed itself and must still see f + 1 others).
+            if lastExecuted > stable.sequence, let slot = slots[lastExecuted] {
+                if let commit = slot.commits[id] {
+                    out.append(.broadcast(commit))
+                } else if let entry = slot.committed {
+                    for commit in entry.commits { out.append(.broadcast(commit)) }
+                }
             }
         }
         if let latest = checkpointVotes.keys.max(), let own = checkpointVotes[latest]?[id] {

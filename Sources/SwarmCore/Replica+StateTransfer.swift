@@ -52,7 +52,8 @@ extension Replica {
             entries.append(entry)
             sequence += 1
         }
-        guard includeSnapshot || !entries.isEmpty else { return }
+        // An empty response is an answer too: it tells the requester that this replica
+        // has nothing it lacks, so the requester stops counting it as ahead.
         let response = StateResponse(
             sender: id,
             nonce: m.nonce,
@@ -93,6 +94,9 @@ extension Replica {
             executeReady(&out, recovered: true)
         }
         stateTransfer = nil
+        if lastExecuted == before {
+            peerProgress[m.sender] = min(peerProgress[m.sender] ?? 0, lastExecuted)
+        }
         if lastExecuted > before {
             out.append(.alert(.stateTransferCompleted(lastExecuted: lastExecuted)))
             // Checkpoints we now reached may already be certified by the others.

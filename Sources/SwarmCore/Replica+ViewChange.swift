@@ -22,7 +22,7 @@ extension Replica {
         for sequence in slots.keys { slots[sequence]!.resetVotesForNewView() }
         let viewChange = sign(.viewChange(ViewChange(sender: id, newView: newView, stableSequence: stable.sequence, checkpointProof: stable.proof, prepared: prepared)))
         ownViewChange = viewChange
-        latestViewChange[id] = viewChange
+        storeViewChange(viewChange, from: id)
         out.append(.persist(.view(newView, changing: true)))
         out.append(.persist(.signed(viewChange)))
         out.append(.broadcast(viewChange))
@@ -39,19 +39,20 @@ extension Replica {
             forwardNewView(to: m.sender, &out)
             return
         }
-        if let existing = latestViewChange[m.sender], case let .viewChange(old) = existing.payload {
-            if old.newView > m.newView { metrics.drop(.staleView); return }
-            if old.newView == m.newView {
-                if existing.payload != message.payload { reportEquivocation(existing, message, &out) } else { metrics.drop(.duplicate) }
-                return
-            }
+        if let existing = viewChangeMessages[m.sender]?.first(where: { viewOf($0) == m.newView }) {
+            if existing.payload != message.payload { reportEquivocation(existing, message, &out) } else { metrics.drop(.duplicate) }
+            return
+        }
+        if let stored = viewChangeMessages[m.sender], stored.count >= 2, let lowest = stored.first.map(viewOf), m.newView < lowest {
+            metrics.drop(.staleView)
+            return
         }
         if let reason = validateViewChange(m) {
             metrics.drop(.invalidViewChange)
             out.append(.alert(.invalidViewChange(sender: m.sender, view: m.newView, reason: reason)))
             return
         }
-        latestViewChange[m.sender] = message
+        storeViewChange(message, from: m.sender)
         joinHigherViewIfNeeded(&out)
         afterViewChangeArrived(&out)
     }
@@ -59,9 +60,9 @@ extension Replica {
     /// If f + 1 replicas ask for views above ours, at least one correct replica does: join
     /// the smallest of those views (section 2.5, liveness).
     mutating func joinHigherViewIfNeeded(_ out: inout [Directive]) {
-        let higher = latestViewChange.compactMap { sender, message -> ViewNumber? in
-            guard sender != id, case let .viewChange(m) = message.payload, m.newView > view else { return nil }
-            return m.newView
+        let higher = viewChangeMessages.compactMap { sender, messages -> ViewNumber? in
+            guard sender != id, let latest = messages.last.map(viewOf), latest > view else { return nil }
+            return latest
         }.sorted(by: >)
         guard higher.count >= configuration.weakQuorum else { return }
         startViewChange(to: higher[configuration.weakQuorum - 1], reason: .joinedHigherView, &out)
@@ -73,7 +74,10 @@ extension Replica {
     mutating func afterViewChangeArrived(_ out: inout [Directive]) {
         guard status == .changingView else { return }
         let forView = viewChangesForCurrentView()
-        if forView.count >= configuration.quorum, viewChangeDeadline == nil {
+        // The timer starts once q replicas have left the old view, whether for this view or
+        // a later one, so that replicas that moved on at different times still converge.
+        let leftOldView = viewChangeMessages.values.filter { ($0.last.map(viewOf) ?? 0) >= view }.count
+        if leftOldView >= configuration.quorum, viewChangeDeadline == nil {
             viewChangeDeadline = now + viewChangeTimeoutTicks
         }
         if primary == id, forView.count >= configuration.quorum {
@@ -82,10 +86,23 @@ extension Replica {
     }
 
     func viewChangesForCurrentView() -> [SignedMessage] {
-        latestViewChange.keys.sorted().compactMap { sender in
-            guard case let .viewChange(m) = latestViewChange[sender]!.payload, m.newView == view else { return nil }
-            return latestViewChange[sender]
+        viewChangeMessages.keys.sorted().compactMap { sender in
+            viewChangeMessages[sender]!.first { viewOf($0) == view }
         }
+    }
+
+    func viewOf(_ message: SignedMessage) -> ViewNumber {
+        guard case let .viewChange(m) = message.payload else { preconditionFailure("only VIEW-CHANGEs are stored") }
+        return m.newView
+    }
+
+    /// Keeps the two VIEW-CHANGEs of the highest views per sender, in view order.
+    mutating func storeViewChange(_ message: SignedMessage, from sender: ReplicaID) {
+        var stored = viewChangeMessages[sender] ?? []
+        stored.removeAll { viewOf($0) == viewOf(message) }
+        stored.append(message)
+        stored.sort { viewOf($0) < viewOf($1) }
+        viewChangeMessages[sender] = Array(stored.suffix(2))
     }
 
     var nullDigest: Digest { batchDigest([]) }
@@ -201,9 +218,9 @@ extension Replica {
         currentNewView = newView
         viewChangeDeadline = nil
         ownViewChange = nil
-        latestViewChange = latestViewChange.filter { _, message in
-            guard case let .viewChange(m) = message.payload else { return false }
-            return m.newView > view
+        viewChangeMessages = viewChangeMessages.compactMapValues { messages in
+            let kept = messages.filter { viewOf($0) > view }
+            return kept.isEmpty ? nil : kept
         }
         out.append(.persist(.view(view, changing: false)))
         out.append(.enteredView(view))

@@ -43,7 +43,10 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     var clients: [ClientKey: ClientRecord] = [:]
     var pool = RequestPool()
 
-    var latestViewChange: [ReplicaID: SignedMessage] = [:]
+    /// VIEW-CHANGEs received, per sender the two of the highest views (bounded: a flood of
+    /// view changes costs no memory). The latest counts for the join rule and the timer;
+    /// the one for exactly the view being entered counts for NEW-VIEW.
+    var viewChangeMessages: [ReplicaID: [SignedMessage]] = [:]
     var ownViewChange: SignedMessage?
     /// The NEW-VIEW that started the current view, kept to help replicas that missed it.
     var currentNewView: SignedMessage?

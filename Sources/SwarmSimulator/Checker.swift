@@ -66,6 +66,16 @@ struct Checker {
         }
     }
 
+    /// S1 on the committed log as well: a correct replica never commits a batch other than
+    /// the one another correct replica executed or committed at that sequence.
+    mutating func onCommitted(_ entry: CommittedEntry, replica: ReplicaID, time: Int) {
+        guard case let .prePrepare(m) = entry.prePrepare.payload else { return }
+        if let digest = decided[m.sequence], digest != m.digest {
+            fail(.agreement, time, "replica \(replica) committed \(m.digest) at sequence \(m.sequence), another correct replica decided \(digest)")
+        }
+        decided[m.sequence] = m.digest
+    }
+
     mutating func onStableCheckpoint(_ sequence: SequenceNumber, _ digest: Digest, replica: ReplicaID, time: Int) {
         if let existing = checkpointDigests[sequence], existing != digest {
             fail(.agreement, time, "replica \(replica) has stable checkpoint \(sequence) with state \(digest), another correct replica has \(existing)")
@@ -78,6 +88,8 @@ struct Checker {
     }
 
     mutating func onSent(_ message: SignedMessage, replica: ReplicaID, time: Int) {
+        // Relayed messages (heartbeats, certificates) were signed by someone else.
+        guard message.payload.replicaSender == replica else { return }
         let key: SignedKey
         switch message.payload {
         case let .prePrepare(m): key = SignedKey(replica: replica, kind: .prePrepare, view: m.view, sequence: m.sequence)

@@ -49,7 +49,7 @@ extension Simulation {
         client.replies[reply.sender] = reply.result
         let matching = client.replies.values.filter { $0 == reply.result }.count
         guard matching >= configuration.weakQuorum else { return }
-        checker.onClientAccepted(key, result: reply.result, time: time)
+        if !options.isSafetyOnly { checker.onClientAccepted(key, result: reply.result, time: time) }
         client.completed += 1
         client.pending = nil
         client.pendingKey = nil

@@ -213,7 +213,7 @@ public final class Simulation {
             queue.push(.clientTick(index), at: time + tickPeriodBase)
             clientTick(index)
         case let .crash(index):
-            guard nodes[index].up else { return }
+            guard nodes[index].up, !healed else { return }
             if random.chance(0.5) {
                 nodes[index].cutNextStep = true
             } else {
@@ -239,7 +239,7 @@ public final class Simulation {
             directives = byzantine(behavior, node: index, directives)
         }
         var cut: Int?
-        if nodes[index].cutNextStep {
+        if nodes[index].cutNextStep, !healed {
             nodes[index].cutNextStep = false
             cut = random.int(0 ... directives.count)
         }
@@ -259,6 +259,7 @@ public final class Simulation {
             switch directive {
             case let .persist(record):
                 nodes[index].durable.apply(record)
+                if node.correct, case let .committed(entry) = record { checker.onCommitted(entry, replica: node.id, time: time) }
             case let .broadcast(message):
                 if node.correct { checker.onSent(message, replica: node.id, time: time) }
                 for target in nodes.indices where nodes[target].id != node.id { transmit(message, from: index, to: target) }
@@ -400,7 +401,7 @@ public final class Simulation {
 
     func convergenceReport() -> String {
         let done = clients.map(\.completed).reduce(0, +)
-        let heads = nodes.map { "r\($0.id)\($0.correct ? "" : "*"):v\($0.replica.view)\($0.replica.status == .normal ? "" : "~")@\($0.replica.lastExecuted)" }.joined(separator: " ")
+        let heads = nodes.map { "r\($0.id)\($0.correct ? "" : "*"):v\($0.replica.view)\($0.replica.status == .normal ? "" : "~")@\($0.replica.lastExecuted)#\($0.replica.currentStateDigest())" }.joined(separator: " ")
         return "\(done)/\(options.requestsPerClient * clients.count) requests done; \(heads)"
     }
 
