@@ -83,7 +83,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto"]),
+        .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire"]),
     ],
