@@ -53,8 +53,23 @@ extension Replica {
             return
         }
         storeViewChange(message, from: m.sender)
+        crossCheckCertificates(m, &out)
         joinHigherViewIfNeeded(&out)
         afterViewChangeArrived(&out)
+    }
+
+    /// A prepared certificate in a VIEW-CHANGE whose PRE-PREPARE conflicts with one this
+    /// replica accepted for the same view and sequence proves that the primary of that view
+    /// equivocated: both PRE-PREPAREs carry its signature.
+    mutating func crossCheckCertificates(_ m: ViewChange, _ out: inout [Directive]) {
+        for certificate in m.prepared {
+            guard case let .prePrepare(theirs) = certificate.prePrepare.payload, let slot = slots[theirs.sequence] else { continue }
+            for mine in [slot.certificate?.prePrepare, slot.committed?.prePrepare].compactMap({ $0 }) {
+                guard case let .prePrepare(ours) = mine.payload, ours.view == theirs.view, ours.digest != theirs.digest else { continue }
+                reportEquivocation(mine, certificate.prePrepare, &out)
+                return
+            }
+        }
     }
 
     /// If f + 1 replicas ask for views above ours, at least one correct replica does: join

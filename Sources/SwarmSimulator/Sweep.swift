@@ -13,6 +13,8 @@ public struct SweepSummary: Sendable {
     public var events = 0
     public var failures: [SimulationResult] = []
     public var accused: [ReplicaID: Int] = [:]
+    /// In how many runs each replica was named with equivocation evidence.
+    public var runsNaming: [ReplicaID: Int] = [:]
 
     public init() {}
 
@@ -27,11 +29,14 @@ public struct SweepSummary: Sendable {
         stateTransfers += result.stateTransfers
         crashes += result.crashes
         events += result.events
-        for (id, count) in result.accused { accused[id, default: 0] += count }
+        for (id, count) in result.accused {
+            accused[id, default: 0] += count
+            runsNaming[id, default: 0] += 1
+        }
     }
 
     public var description: String {
-        "seeds \(seeds), passed \(passed), violations \(violations), commits \(committedSequences), requests \(completedRequests), view changes \(viewChanges), state transfers \(stateTransfers), crashes \(crashes), events \(events)"
+        "seeds \(seeds), passed \(passed), violations \(violations), commits \(committedSequences), requests \(completedRequests), view changes \(viewChanges), state transfers \(stateTransfers), crashes \(crashes), events \(events)\(runsNaming.isEmpty ? "" : ", named with evidence " + runsNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs" }.joined(separator: ", "))"
     }
 }
 

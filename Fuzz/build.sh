@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the wire-decoder fuzzer (default) or regenerates the seed corpus, with swiftc
+# directly: not through SwiftPM, so it never takes the .build lock and never touches .build.
+#
+#     Fuzz/build.sh            # Fuzz/bin/wire-decoder-fuzzer (libFuzzer + AddressSanitizer)
+#     Fuzz/build.sh corpus     # rebuilds Fuzz/corpus/wire/ with Fuzz/WireDecoder/MakeCorpus.swift
+#
+# Two modules, as in Package.swift: SwarmWire (Sources/SwarmWire) on its own, then SwarmCore
+# (Sources/SwarmCore, which only depends on SwarmWire) together with the harness, so the
+# harness sees SwarmWire through its public API only and can reach SwarmCore's internal
+# ReplicaSnapshot. Same language settings as the package: Swift 6 mode, ExistentialAny.
+# Outputs go to Fuzz/bin/ (gitignored). Rebuilds only when a source is newer than the output.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN="$ROOT/Fuzz/bin"
+MODE=${1:-fuzzer}
+
+WIRE_SOURCES=("$ROOT"/Sources/SwarmWire/*.swift)
+CORE_SOURCES=("$ROOT"/Sources/SwarmCore/*.swift)
+SWIFT_FLAGS=(-swift-version 6 -enable-upcoming-feature ExistentialAny -parse-as-library -O -wmo)
+
+# build_modules DIR EXTRA-FLAGS... : SwarmWire.o and SwarmWire.swiftmodule in DIR.
+build_wire_module() {
+    local dir=$1; shift
+    mkdir -p "$dir"
+    swiftc "${SWIFT_FLAGS[@]}" "$@" -module-name SwarmWire \
+        -emit-module -emit-module-path "$dir/SwarmWire.swiftmodule" \
+        -c -o "$dir/SwarmWire.o" "${WIRE_SOURCES[@]}"
+}
+
+# up_to_date OUTPUT INPUTS... : OUTPUT exists and is newer than every input.
+up_to_date() {
+    local output=$1; shift
+    [[ -e "$output" ]] || return 1
+    local input
+    for input in "$@"; do
+        [[ "$input" -nt "$output" ]] && return 1
+    done
+    return 0
+}
+
+case "$MODE" in
+fuzzer)
+    OUT="$BIN/wire-decoder-fuzzer"
+    HARNESS="$ROOT/Fuzz/WireDecoder/FuzzMain.swift"
+    if up_to_date "$OUT" "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$HARNESS" "${BASH_SOURCE[0]}"; then
+        echo "build.sh: $OUT is up to date"
+        exit 0
+    fi
+    SANITIZE=(-sanitize=fuzzer,address)
+    build_wire_module "$BIN/fuzz-modules" "${SANITIZE[@]}"
+    swiftc "${SWIFT_FLAGS[@]}" "${SANITIZE[@]}" -module-name SwarmCore -I "$BIN/fuzz-modules" \
+        "${CORE_SOURCES[@]}" "$HARNESS" "$BIN/fuzz-modules/SwarmWire.o" -use-ld=lld -o "$OUT"
+    echo "build.sh: built $OUT"
+    ;;
+corpus)
+    OUT="$BIN/make-corpus"
+    MAKER="$ROOT/Fuzz/WireDecoder/MakeCorpus.swift"
+    if ! up_to_date "$OUT" "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$MAKER" "${BASH_SOURCE[0]}"; then
+        build_wire_module "$BIN/corpus-modules"
+        swiftc "${SWIFT_FLAGS[@]}" -module-name SwarmCore -I "$BIN/corpus-modules" \
+            "${CORE_SOURCES[@]}" "$MAKER" "$BIN/corpus-modules/SwarmWire.o" -use-ld=lld -o "$OUT"
+    fi
+    CORPUS="$ROOT/Fuzz/corpus/wire"
+    mkdir -p "$CORPUS"
+    find "$CORPUS" -maxdepth 1 -type f -delete
+    "$OUT" "$CORPUS"
+    ;;
+*)
+    echo "usage: $0 [fuzzer|corpus]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,54 @@
+import Testing
+import SwarmCore
+import SwarmSimulator
+
+/// ACCEPTANCE 4: the checkers can fail. Each planted bug, and f + 1 twins, MUST produce a
+/// violation within the sweep; a checker that never fires would pass these sweeps too.
+@Suite("Negative controls (ACCEPTANCE 4)")
+struct NegativeControlTests {
+    func expectCaught(_ options: SimulationOptions, within count: UInt64 = 300, _ invariants: Set<Violation.Invariant>, _ what: String) {
+        guard let result = firstViolation(options, within: 1 ..< 1 + count) else {
+            Issue.record("\(what) was not caught in \(count) seeds")
+            return
+        }
+        #expect(result.violations.contains { invariants.contains($0.invariant) }, "\(what) caught as \(result.violations)")
+    }
+
+    @Test("f + 1 twins (n = 4, 2 twins) break agreement")
+    func twinsBreakAgreement() {
+        expectCaught(SimulationOptions(replicaCount: 4, twins: 2), [.agreement, .selfEquivocation], "f + 1 twins")
+    }
+
+    @Test("Planted: prepared certificates dropped at view change")
+    func droppedCertificates() {
+        expectCaught(SimulationOptions(replicaCount: 4, plantedBugs: .dropPreparedCertificatesAtViewChange), [.agreement, .liveness, .durability], "dropped prepared certificates")
+    }
+
+    @Test("Planted: signature verification skipped, with a forging primary")
+    func skippedVerification() {
+        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .forge, plantedBugs: .skipSignatureVerification), [.agreement], "skipped verification")
+    }
+
+    @Test("Planted: a replica counted twice, with an equivocating primary")
+    func countedTwice() {
+        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .equivocate, plantedBugs: .countReplicaTwice), [.agreement], "counting a replica twice")
+    }
+
+    @Test("Planted: lower views accepted, with a replaying replica")
+    func lowerViewAccepted() {
+        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .replay, plantedBugs: .acceptLowerView), [.viewDecreased, .agreement], "accepting a lower view")
+    }
+
+    @Test("Planted: watermark check skipped, with a flooding primary")
+    func skippedWatermarks() {
+        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .flood, plantedBugs: .skipWatermarkCheck), within: 50, [.bound, .agreement], "skipped watermark check")
+    }
+
+    @Test("Without the planted bugs the same Byzantine scenarios pass")
+    func controlsWithoutBugs() {
+        for behavior in [ByzantineBehavior.forge, .equivocate, .replay] {
+            let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: behavior), seeds: seeds(100))
+            #expect(summary.violations == 0, "\(behavior): \(describe(summary))")
+        }
+    }
+}
