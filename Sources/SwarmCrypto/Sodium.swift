@@ -49,3 +49,11 @@ extension Array where Element == UInt8 {
         }
     }
 }
+
+extension Sodium {
+    /// The libsodium version this process runs with, e.g. "1.0.18".
+    public static var versionString: String {
+        initialize()
+        return String(cString: sodium_version_string())
+    }
+}

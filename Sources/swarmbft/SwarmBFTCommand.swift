@@ -6,6 +6,6 @@ struct SwarmBFTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swarmbft",
         abstract: "A Byzantine fault tolerant coordinator for swarms of agents.",
-        subcommands: [SimulateCommand.self]
+        subcommands: [KeygenCommand.self, SelfCheckCommand.self, SimulateCommand.self]
     )
 }

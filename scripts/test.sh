@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command, and what CI runs: installs what is needed, builds in
+# release mode (the simulator sweeps are CPU-bound), runs every test, then replays the
+# fuzzing corpus and fuzzes the wire decoder for 60 seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+started=$(date +%s)
+swift build -c release --build-tests
+swift test -c release --skip-build --parallel 2>&1 | tee /tmp/swarmbft-test.log | grep -vE '^(✔ Test|◇ Test|Test Case|Test Suite)' || true
+status=${PIPESTATUS[0]}
+tail -n 3 /tmp/swarmbft-test.log
+if [ "$status" -ne 0 ]; then
+  grep -E '✘|error:' /tmp/swarmbft-test.log | head -50
+  exit "$status"
+fi
+if [ -x Fuzz/replay.sh ] && [ "${SWARMBFT_SKIP_FUZZ:-0}" != 1 ]; then
+  bash Fuzz/replay.sh
+  bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}"
+fi
+echo "tests finished in $(( $(date +%s) - started )) s"
