@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 started=$(date +%s)
-swift build -c release --build-tests
-swift test -c release --skip-build --parallel 2>&1 | tee /tmp/swarmbft-test.log | grep -vE '^(✔ Test|◇ Test|Test Case|Test Suite)' || true
+# -enable-testing: some test targets use @testable imports, which release mode omits.
+swift build -c release --build-tests -Xswiftc -enable-testing
+swift test -c release -Xswiftc -enable-testing --skip-build --parallel 2>&1 | tee /tmp/swarmbft-test.log | grep -vE '^(✔ Test|◇ Test|Test Case|Test Suite)' || true
 status=${PIPESTATUS[0]}
 tail -n 3 /tmp/swarmbft-test.log
 if [ "$status" -ne 0 ]; then
