@@ -13,7 +13,7 @@ struct ScenarioTraceTests {
 
     func check(_ name: String, _ options: SimulationOptions) throws {
         let result = Simulation.run(options)
-        let text = (["# swarmbft \(options.replayCommand)", "# \(result.passed ? "passed" : "FAILED"), trace hash \(String(result.traceHash, radix: 16))"] + result.trace).joined(separator: "\n") + "\n"
+        let text = (["# \(options.replayCommand)", "# \(result.passed ? "passed" : "FAILED"), trace hash \(String(result.traceHash, radix: 16))"] + result.trace).joined(separator: "\n") + "\n"
         let file = Self.directory.appendingPathComponent("\(name).txt")
         if ProcessInfo.processInfo.environment["SWARMBFT_REWRITE_TRACES"] == "1" {
             try text.write(to: file, atomically: true, encoding: .utf8)
