@@ -1,0 +1,125 @@
+import Foundation
+import SwarmAuth
+import SwarmCore
+import SwarmCrypto
+import SwarmNode
+import SwarmWire
+import ZeroMQ
+
+/// Why a client operation failed.
+public struct ClientError: Error, CustomStringConvertible, Equatable {
+    public enum Code: String, Sendable { case timeout, rejected, notAuthorised, malformed, configuration }
+    public let code: Code
+    public let description: String
+    init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+}
+
+/// A client of the replica group: signs requests with its Ed25519 key, sends them to the
+/// replicas over CURVE-authenticated DEALER sockets, and returns a result only when f + 1
+/// distinct replicas sent the same one, each reply signed by its replica — at least one
+/// of them is correct (section 2.1).
+///
+/// Not thread-safe: one thread owns a client and its sockets.
+public final class SwarmClient {
+    public let topology: Topology
+    public let key: ClientKey
+    let signing: Ed25519.PrivateKey
+    let configuration: Configuration
+    let verifier: Ed25519ProtocolCrypto
+    let context: ZMQContext
+    var dealers: [ReplicaID: ZMQSocket] = [:]
+    /// Request ids increase monotonically; they start from the clock so that a restarted
+    /// client with the same key is not mistaken for a replay.
+    var nextRequestID: UInt64
+    public var timeoutMilliseconds = 10_000
+    public var retransmitMilliseconds = 1_000
+
+    public init(topology: Topology, certificate: SecretCertificate) throws {
+        self.topology = topology
+        configuration = try topology.configuration()
+        signing = certificate.signing
+        key = ClientKey(bytes: certificate.signing.publicKey.bytes)
+        let replicaCertificates = try (0 ..< UInt32(topology.replicas.count)).map { try topology.publicCertificate(of: $0) }
+        verifier = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
+        nextRequestID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        context = try ZMQContext(ioThreads: 1)
+        let secret = certificate.curve.secretKey.copyBytes()
+        for replica in topology.replicas {
+            let dealer = try context.makeSocket(.dealer)
+            try dealer.setLinger(milliseconds: 0)
+            try dealer.setMaxMessageSize(bytes: Int64(configuration.wireLimits.maxFrameBytes))
+            try ZMQCurve.configureCurveClient(dealer, secretKey: secret, publicKey: certificate.curve.publicKey, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey)
+            try dealer.connect("tcp://\(replica.host):\(replica.routerPort)")
+            dealers[replica.id] = dealer
+        }
+    }
+
+    deinit {
+        for dealer in dealers.values { dealer.close() }
+        context.terminate()
+    }
+
+    /// Submits a raw operation and waits for f + 1 matching replies.
+    public func submit(_ operation: [UInt8], readOnly: Bool = false) throws -> [UInt8] {
+        let request = ClientRequest(client: key, requestID: nextRequestID, readOnly: false, operation: operation)
+        nextRequestID += 1
+        let message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { signing.sign($0).bytes }
+        return try awaitReplies(message, request: request)
+    }
+
+    /// The swarm memory operations, decoded.
+    public func execute(_ operation: MemoryOperation) throws -> MemoryResult {
+        let bytes = try submit(operation.encoded())
+        do { return try MemoryResult.decode(bytes) } catch {
+            throw ClientError(.malformed, "the replicas agreed on a result that does not decode: \(error)")
+        }
+    }
+
+    func awaitReplies(_ message: SignedMessage, request: ClientRequest) throws -> [UInt8] {
+        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
+        var replies: [ReplicaID: [UInt8]] = [:]
+        var lastSend = Date.distantPast
+        var items = topology.replicas.map { PollItem(socket: dealers[$0.id]!, events: .pollIn) }
+        while Date() < deadline {
+            if Date().timeIntervalSince(lastSend) * 1000 >= Double(retransmitMilliseconds) {
+                // Sent to every replica: backups forward it to the primary and start their
+                // timers, so a faulty primary is replaced (section 2.5).
+                for dealer in dealers.values { _ = try? dealer.send([message.frame], flags: .dontWait) }
+                lastSend = Date()
+            }
+            _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
+            for item in items where item.returnedEvents.contains(.pollIn) {
+                guard let socket = item.socket else { continue }
+                while let frames = try socket.receiveMultipart(dontWait: true, maxFrames: 2) {
+                    guard frames.count == 1, let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits),
+                          reply.cluster == configuration.cluster, case let .reply(body) = reply.payload,
+                          body.client == key, body.requestID == request.requestID, verifier.verify(reply) else { continue }
+                    replies[body.sender] = body.result
+                    if replies.values.filter({ $0 == body.result }).count >= configuration.weakQuorum {
+                        return body.result
+                    }
+                }
+            }
+        }
+        throw ClientError(.timeout, "no f + 1 = \(configuration.weakQuorum) matching replies within \(timeoutMilliseconds) ms (\(replies.count) replies received)")
+    }
+
+    /// Asks one replica for its status JSON over its ROUTER.
+    public func status(of replica: ReplicaID, timeoutMilliseconds: Int = 2000) throws -> String {
+        guard let dealer = dealers[replica] else { throw ClientError(.configuration, "no replica \(replica)") }
+        _ = try dealer.send([NodeStatus.requestFrame])
+        var items = [PollItem(socket: dealer, events: .pollIn)]
+        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
+        while Date() < deadline {
+            _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
+            if let frames = try dealer.receiveMultipart(dontWait: true, maxFrames: 2), frames.count == 1,
+               let text = String(bytes: frames[0], encoding: .utf8), text.hasPrefix("{") {
+                return text
+            }
+        }
+        throw ClientError(.timeout, "replica \(replica) did not answer the status request within \(timeoutMilliseconds) ms")
+    }
+}

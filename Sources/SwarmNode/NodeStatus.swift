@@ -1,0 +1,65 @@
+import Foundation
+import SwarmCore
+import SwarmWire
+
+/// A replica's status, as `swarmbft status` prints it and as the node writes it to
+/// `DATA_DIR/status.json` every second.
+public struct NodeStatus: Codable, Sendable {
+    /// Sent alone on a ROUTER connection, this frame asks for the status as JSON.
+    public static let requestFrame = Array("STATUS".utf8)
+
+    public var replica: UInt32
+    public var view: UInt64
+    public var primary: UInt32
+    public var status: String
+    public var lastExecuted: UInt64
+    public var stableCheckpoint: UInt64
+    public var stateDigest: String
+    public var pendingRequests: Int
+    public var uptimeSeconds: Double
+    public var counters: NodeCounters
+    public var dropped: [String: Int]
+    public var viewChanges: Int
+    public var stateTransfers: Int
+    public var equivocationsSeen: Int
+
+    enum CodingKeys: String, CodingKey {
+        case replica, view, primary, status, counters, dropped
+        case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
+        case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
+        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen"
+    }
+}
+
+extension ReplicaNode {
+    func status() -> NodeStatus {
+        NodeStatus(
+            replica: id,
+            view: replica.view,
+            primary: replica.primary,
+            status: replica.status == .normal ? "normal" : "changing-view",
+            lastExecuted: replica.lastExecuted,
+            stableCheckpoint: replica.lowWatermark,
+            stateDigest: replica.currentStateDigest().hex,
+            pendingRequests: replica.pendingRequestCount,
+            uptimeSeconds: Date().timeIntervalSince(startedAt),
+            counters: counters,
+            dropped: Dictionary(uniqueKeysWithValues: replica.metrics.dropped.map { ($0.key.rawValue, $0.value) }),
+            viewChanges: replica.metrics.viewChangesStarted,
+            stateTransfers: replica.metrics.stateTransfers,
+            equivocationsSeen: replica.metrics.equivocationsSeen
+        )
+    }
+
+    func statusJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? String(data: encoder.encode(status()), encoding: .utf8)) ?? "{}"
+    }
+
+    func writeStatus() {
+        let path = dataDirectory + "/status.json"
+        try? statusJSON().write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
+        _ = rename(path + ".tmp", path)
+    }
+}

@@ -1,0 +1,237 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import SwarmAuth
+import SwarmCore
+import SwarmCrypto
+import SwarmWire
+import ZeroMQ
+
+/// A running replica: the shell around one `Replica` instance. One thread owns the
+/// instance and every socket (libzmq sockets are not thread-safe); it polls the mesh,
+/// turns wall-clock time into ticks, and performs the directives in order, syncing the
+/// write-ahead log before any send that follows a persist. It holds no protocol logic.
+public final class ReplicaNode {
+    public let topology: Topology
+    public let id: ReplicaID
+    let configuration: Configuration
+    let settings: MeshSettings
+    let logger: Logger
+    let dataDirectory: String
+    let signer: Ed25519.PrivateKey
+    let crypto: Ed25519ProtocolCrypto
+    let context: ZMQContext
+    let authenticator: ZAPAuthenticator
+    let publisher: ZMQSocket
+    let subscriber: ZMQSocket
+    let router: ZMQSocket
+    var dealers: [ReplicaID: ZMQSocket] = [:]
+    let wal: WriteAheadLog
+    var replica: Replica<SwarmMemory>
+    /// The ROUTER identity each client last used, to route its replies.
+    var clientRoutes: [ClientKey: [UInt8]] = [:]
+    public private(set) var counters = NodeCounters()
+    let startedAt = Date()
+    var stopping: @Sendable () -> Bool
+
+    public init(topology: Topology, replica id: ReplicaID, dataDirectory: String, settings: MeshSettings = MeshSettings(), logger: Logger, stopping: @escaping @Sendable () -> Bool) throws {
+        self.topology = topology
+        self.id = id
+        self.settings = settings
+        self.logger = logger
+        self.dataDirectory = dataDirectory
+        self.stopping = stopping
+        configuration = try topology.configuration()
+        guard configuration.isReplica(id) else { throw TopologyError("replica \(id) is not in the topology (0..<\(configuration.replicaCount))") }
+        let secret = try topology.secretCertificate(of: id)
+        let publicCertificates = try (0 ..< UInt32(topology.replicas.count)).map { try topology.publicCertificate(of: $0) }
+        guard publicCertificates[Int(id)].ed25519PublicKey == secret.signing.publicKey else {
+            throw TopologyError("replicas[\(id)]: the secret certificate does not match the public certificate in the topology")
+        }
+        signer = secret.signing
+        crypto = Ed25519ProtocolCrypto(signingKey: secret.signing, replicaKeys: publicCertificates.map(\.ed25519PublicKey))
+        let clientCertificates = try topology.clientCertificates()
+
+        wal = try WriteAheadLog(directory: dataDirectory)
+        if wal.tornTailBytesDropped > 0 { logger.warning("cut a torn tail of \(wal.tornTailBytesDropped) bytes from the write-ahead log") }
+        if wal.state.isEmpty {
+            replica = Replica(configuration: configuration, id: id, crypto: crypto, service: SwarmMemory())
+        } else {
+            replica = try Replica(restoring: wal.state, configuration: configuration, id: id, crypto: crypto, service: SwarmMemory())
+        }
+
+        context = try ZMQContext(ioThreads: 1)
+        let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
+        let clientCurveKeys = Set(clientCertificates.map(\.curvePublicKey))
+        let log = logger
+        authenticator = try ZAPAuthenticator(context: context, allowlist: [
+            MeshDomain.mesh: replicaCurveKeys,
+            MeshDomain.router: replicaCurveKeys.union(clientCurveKeys),
+            MeshDomain.monitor: replicaCurveKeys.union(clientCurveKeys),
+        ], onDenial: { denial in
+            log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
+        })
+        let me = topology.replicas[Int(id)]
+        let curveSecret = secret.curve.secretKey.copyBytes()
+        let curvePublic = secret.curve.publicKey
+
+        publisher = try context.makeSocket(.pub)
+        try settings.apply(to: publisher, kind: .pub)
+        try ZMQCurve.configureCurveServer(publisher, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.mesh)
+        try publisher.bind("tcp://\(me.host):\(me.meshPort)")
+
+        router = try context.makeSocket(.router)
+        try settings.apply(to: router, kind: .router)
+        try ZMQCurve.configureCurveServer(router, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.router)
+        try router.bind("tcp://\(me.host):\(me.routerPort)")
+
+        subscriber = try context.makeSocket(.sub)
+        try settings.apply(to: subscriber, kind: .sub)
+        try ZMQCurve.configureCurveClient(subscriber, secretKey: curveSecret, publicKey: curvePublic, serverKey: publicCertificates[0].curvePublicKey)
+        try subscriber.subscribe(prefix: [])
+        for peer in topology.replicas where peer.id != id {
+            let peerKey = publicCertificates[Int(peer.id)].curvePublicKey
+            // One SUB can connect to many PUBs, but the server key is per socket option,
+            // so it is set before each connect (libzmq reads it at connect time).
+            try subscriber.setCurveServerKey(peerKey)
+            try subscriber.connect("tcp://\(peer.host):\(peer.meshPort)")
+            let dealer = try context.makeSocket(.dealer)
+            try settings.apply(to: dealer, kind: .dealer)
+            try ZMQCurve.configureCurveClient(dealer, secretKey: curveSecret, publicKey: curvePublic, serverKey: peerKey)
+            try dealer.connect("tcp://\(peer.host):\(peer.routerPort)")
+            dealers[peer.id] = dealer
+        }
+    }
+
+    deinit {
+        publisher.close()
+        subscriber.close()
+        router.close()
+        for dealer in dealers.values { dealer.close() }
+        authenticator.stop()
+        context.terminate()
+    }
+
+    /// Runs until `stopping()` returns true; then syncs the log and returns.
+    public func run() throws {
+        logger.info("replica \(id) of \(configuration.replicaCount) (f = \(configuration.faultTolerance), q = \(configuration.quorum)) starting in view \(replica.view) at sequence \(replica.lastExecuted)")
+        try perform(replica.recover())
+        let tick = Double(topology.timeouts.tickMilliseconds) / 1000
+        var nextTick = Date().timeIntervalSinceReferenceDate + tick
+        var nextStatus = Date().timeIntervalSinceReferenceDate
+        var items = [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: router, events: .pollIn)]
+        while !stopping() {
+            let now = Date().timeIntervalSinceReferenceDate
+            let wait = max(0, Int((nextTick - now) * 1000))
+            _ = try ZMQ.poll(&items, timeoutMilliseconds: wait)
+            try drainSubscriber()
+            try drainRouter()
+            var current = Date().timeIntervalSinceReferenceDate
+            while current >= nextTick {
+                try perform(replica.tick())
+                nextTick += tick
+                // After a long stall (SIGSTOP), do not replay thousands of ticks at once.
+                if current - nextTick > 1 { nextTick = current + tick }
+                current = Date().timeIntervalSinceReferenceDate
+            }
+            if current >= nextStatus {
+                writeStatus()
+                nextStatus = current + 1
+            }
+        }
+        try wal.sync()
+        writeStatus()
+        logger.info("replica \(id) stopped at sequence \(replica.lastExecuted) in view \(replica.view)")
+    }
+
+    /// Reads at most a budget of messages per poll so that ticks are not starved.
+    func drainSubscriber() throws {
+        for _ in 0 ..< 512 {
+            guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 2) else { return }
+            guard frames.count == 1 else { counters.malformedFrames += 1; continue }
+            try deliver(frames[0], route: nil)
+        }
+    }
+
+    func drainRouter() throws {
+        for _ in 0 ..< 512 {
+            guard let frames = try router.receiveMultipart(dontWait: true, maxFrames: 3) else { return }
+            guard frames.count == 2 else { counters.malformedFrames += 1; continue }
+            if frames[1] == NodeStatus.requestFrame {
+                _ = try? router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
+                continue
+            }
+            try deliver(frames[1], route: frames[0])
+        }
+    }
+
+    func deliver(_ frame: [UInt8], route: [UInt8]?) throws {
+        counters.framesReceived += 1
+        let message: SignedMessage
+        do { message = try WireCodec.decode(frame, limits: configuration.wireLimits) } catch {
+            counters.malformedFrames += 1
+            return
+        }
+        if let route, case let .request(request) = message.payload {
+            // Remember the route only for a request that verifies, so a client cannot
+            // redirect another client's replies.
+            if crypto.verify(message) { clientRoutes[request.client] = route }
+        }
+        try perform(replica.receive(message))
+    }
+
+    /// Performs directives in order; persists are appended and synced before the first
+    /// directive that follows them.
+    func perform(_ directives: [Directive]) throws {
+        var compact = false
+        for directive in directives {
+            if case let .persist(record) = directive {
+                try wal.append(record)
+                if case .stableCheckpoint = record { compact = true }
+                continue
+            }
+            try wal.sync()
+            switch directive {
+            case .persist:
+                break
+            case let .broadcast(message):
+                if try !publisher.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
+                counters.framesSent += 1
+            case let .send(message, to: target):
+                guard let dealer = dealers[target] else { continue }
+                if try !dealer.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
+                counters.framesSent += 1
+            case let .reply(reply, _):
+                guard let route = clientRoutes[reply.client] else { counters.unroutableReplies += 1; continue }
+                let signed = SignedMessage.sign(.reply(reply), cluster: configuration.cluster) { signer.sign($0).bytes }
+                do {
+                    if try !router.send([route, signed.frame], flags: .dontWait) { counters.sendDrops += 1 }
+                } catch let error as ZMQError where error.isHostUnreachable {
+                    counters.unroutableReplies += 1
+                }
+            case let .executed(batch):
+                counters.executedRequests += batch.requests.count
+            case let .enteredView(view):
+                logger.info("entered view \(view); primary is replica \(configuration.primary(of: view))")
+            case let .stableCheckpoint(sequence, digest):
+                logger.debug("stable checkpoint \(sequence) state \(digest)")
+            case let .alert(alert):
+                logger.notice("alert: \(alert)")
+            }
+        }
+        try wal.sync()
+        if compact { try wal.compact() }
+    }
+}
+
+/// What the node itself counts, besides the core's metrics.
+public struct NodeCounters: Sendable, Codable {
+    public var framesReceived = 0
+    public var framesSent = 0
+    public var malformedFrames = 0
+    public var sendDrops = 0
+    public var unroutableReplies = 0
+    public var executedRequests = 0
+}

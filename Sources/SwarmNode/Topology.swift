@@ -1,0 +1,218 @@
+import Foundation
+import SwarmCore
+import SwarmCrypto
+import SwarmWire
+import Yams
+
+/// Why a topology was refused; the message names the field.
+public struct TopologyError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A replica group's topology file (`topology/*.yaml`): who the replicas are, where they
+/// listen, their public keys, and the protocol settings they share. Paths are relative to
+/// the file.
+public struct Topology: Codable, Sendable {
+    public struct ReplicaEntry: Codable, Sendable {
+        public var id: UInt32
+        public var host: String
+        public var meshPort: Int
+        public var routerPort: Int
+        public var monitorPort: Int
+        /// Public certificate (`NAME.key`); the secret is `NAME.key_secret` beside it.
+        public var certificate: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, host, certificate
+            case meshPort = "mesh_port", routerPort = "router_port", monitorPort = "monitor_port"
+        }
+
+        public init(id: UInt32, host: String, meshPort: Int, routerPort: Int, monitorPort: Int, certificate: String) {
+            self.id = id
+            self.host = host
+            self.meshPort = meshPort
+            self.routerPort = routerPort
+            self.monitorPort = monitorPort
+            self.certificate = certificate
+        }
+    }
+
+    public struct Timeouts: Codable, Sendable {
+        public var tickMilliseconds: Int = 10
+        public var requestTicks: Int = 300
+        public var viewChangeTicks: Int = 300
+        public var maxViewChangeTicks: Int = 2400
+        public var retransmitTicks: Int = 50
+        public var stateTransferTicks: Int = 100
+
+        enum CodingKeys: String, CodingKey {
+            case tickMilliseconds = "tick_ms", requestTicks = "request_ticks", viewChangeTicks = "view_change_ticks"
+            case maxViewChangeTicks = "max_view_change_ticks", retransmitTicks = "retransmit_ticks", stateTransferTicks = "state_transfer_ticks"
+        }
+
+        public init() {}
+    }
+
+    public var swarmID: String
+    public var clusterID: String
+    public var epoch: UInt64
+    public var protectionLevel: String
+    /// Fault injection (`--misbehave`) is refused unless the topology says this is a test.
+    public var testMode: Bool
+    public var checkpointInterval: UInt64
+    public var watermarkWindow: UInt64
+    public var maxBatchRequests: Int
+    public var timeouts: Timeouts
+    /// A directory of public client certificates allowed to reach the replicas' ROUTERs.
+    public var clientKeys: String
+    public var replicas: [ReplicaEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case swarmID = "swarm_id", clusterID = "cluster_id", epoch, protectionLevel = "protection_level", testMode = "test_mode"
+        case checkpointInterval = "checkpoint_interval", watermarkWindow = "watermark_window", maxBatchRequests = "max_batch_requests"
+        case timeouts, clientKeys = "client_keys", replicas
+    }
+
+    /// The directory the topology file lives in; certificate paths are relative to it.
+    public var baseDirectory = "."
+
+    public init(swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: String = "standard", testMode: Bool = false, checkpointInterval: UInt64 = 128, watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", replicas: [ReplicaEntry]) {
+        self.swarmID = swarmID
+        self.clusterID = clusterID
+        self.epoch = epoch
+        self.protectionLevel = protectionLevel
+        self.testMode = testMode
+        self.checkpointInterval = checkpointInterval
+        self.watermarkWindow = watermarkWindow
+        self.maxBatchRequests = maxBatchRequests
+        self.timeouts = timeouts
+        self.clientKeys = clientKeys
+        self.replicas = replicas
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        swarmID = try container.decode(String.self, forKey: .swarmID)
+        clusterID = try container.decode(String.self, forKey: .clusterID)
+        epoch = try container.decodeIfPresent(UInt64.self, forKey: .epoch) ?? 1
+        protectionLevel = try container.decodeIfPresent(String.self, forKey: .protectionLevel) ?? "standard"
+        testMode = try container.decodeIfPresent(Bool.self, forKey: .testMode) ?? false
+        checkpointInterval = try container.decodeIfPresent(UInt64.self, forKey: .checkpointInterval) ?? 128
+        watermarkWindow = try container.decodeIfPresent(UInt64.self, forKey: .watermarkWindow) ?? 512
+        maxBatchRequests = try container.decodeIfPresent(Int.self, forKey: .maxBatchRequests) ?? 256
+        timeouts = try container.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? Timeouts()
+        clientKeys = try container.decodeIfPresent(String.self, forKey: .clientKeys) ?? "clients"
+        replicas = try container.decode([ReplicaEntry].self, forKey: .replicas)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(swarmID, forKey: .swarmID)
+        try container.encode(clusterID, forKey: .clusterID)
+        try container.encode(epoch, forKey: .epoch)
+        try container.encode(protectionLevel, forKey: .protectionLevel)
+        try container.encode(testMode, forKey: .testMode)
+        try container.encode(checkpointInterval, forKey: .checkpointInterval)
+        try container.encode(watermarkWindow, forKey: .watermarkWindow)
+        try container.encode(maxBatchRequests, forKey: .maxBatchRequests)
+        try container.encode(timeouts, forKey: .timeouts)
+        try container.encode(clientKeys, forKey: .clientKeys)
+        try container.encode(replicas, forKey: .replicas)
+    }
+
+    // MARK: Loading
+
+    public static func load(path: String) throws -> Topology {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw TopologyError("cannot read topology \(path): \(error.localizedDescription)")
+        }
+        var topology: Topology
+        do { topology = try YAMLDecoder().decode(Topology.self, from: text) } catch {
+            throw TopologyError("topology \(path) is malformed: \(error)")
+        }
+        topology.baseDirectory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        try topology.validate()
+        return topology
+    }
+
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    public func resolve(_ relative: String) -> String {
+        relative.hasPrefix("/") ? relative : baseDirectory + "/" + relative
+    }
+
+    /// Refuses bad arithmetic, duplicate ids or ports, missing keys; names the field.
+    public func validate() throws {
+        guard Self.validSwarmID(swarmID) else { throw TopologyError("swarm_id '\(swarmID)' must be swarm-<ms>-<rand> or swarm_<ms>_<rand>") }
+        guard !clusterID.isEmpty, clusterID.utf8.count <= ClusterBinding.maxClusterIDBytes else { throw TopologyError("cluster_id must be 1...\(ClusterBinding.maxClusterIDBytes) bytes") }
+        guard ["minimal", "standard", "enhanced", "maximum"].contains(protectionLevel) else { throw TopologyError("protection_level '\(protectionLevel)' must be minimal, standard, enhanced or maximum") }
+        let ids = replicas.map(\.id)
+        guard Set(ids).count == ids.count else { throw TopologyError("replicas: duplicate id") }
+        guard ids.sorted() == (0 ..< UInt32(replicas.count)).map({ $0 }) else { throw TopologyError("replicas: ids must be 0..<\(replicas.count)") }
+        var endpoints = Set<String>()
+        for replica in replicas {
+            for (field, port) in [("mesh_port", replica.meshPort), ("router_port", replica.routerPort), ("monitor_port", replica.monitorPort)] {
+                guard (1 ... 65535).contains(port) else { throw TopologyError("replicas[\(replica.id)].\(field) = \(port) is not a port") }
+                guard endpoints.insert("\(replica.host):\(port)").inserted else { throw TopologyError("replicas[\(replica.id)].\(field): \(replica.host):\(port) is used twice") }
+            }
+            guard FileManager.default.fileExists(atPath: resolve(replica.certificate)) else {
+                throw TopologyError("replicas[\(replica.id)].certificate: \(resolve(replica.certificate)) does not exist")
+            }
+        }
+        do { _ = try configuration() } catch { throw TopologyError("replicas: \(error)") }
+    }
+
+    static func validSwarmID(_ id: String) -> Bool {
+        for separator in ["-", "_"] {
+            let parts = id.split(separator: Character(separator), omittingEmptySubsequences: false)
+            if parts.count == 3, parts[0] == "swarm", parts[1].allSatisfy(\.isNumber), !parts[1].isEmpty, !parts[2].isEmpty, parts[2].allSatisfy({ $0.isLetter || $0.isNumber }) { return true }
+        }
+        return false
+    }
+
+    public var cluster: ClusterBinding { ClusterBinding(clusterName: clusterID, epoch: epoch) }
+
+    /// The protocol configuration every replica of this topology runs with.
+    public func configuration() throws -> Configuration {
+        try Configuration(
+            replicaCount: replicas.count,
+            cluster: cluster,
+            checkpointInterval: checkpointInterval,
+            watermarkWindow: watermarkWindow,
+            maxBatchRequests: maxBatchRequests,
+            requestTimeoutTicks: timeouts.requestTicks,
+            viewChangeTimeoutTicks: timeouts.viewChangeTicks,
+            maxViewChangeTimeoutTicks: timeouts.maxViewChangeTicks,
+            retransmitTicks: timeouts.retransmitTicks,
+            stateTransferTimeoutTicks: timeouts.stateTransferTicks
+        )
+    }
+
+    public func publicCertificate(of replica: UInt32) throws -> PublicCertificate {
+        guard let entry = replicas.first(where: { $0.id == replica }) else { throw TopologyError("no replica \(replica)") }
+        do { return try CertificateFile.readPublic(path: resolve(entry.certificate)) } catch {
+            throw TopologyError("replicas[\(replica)].certificate: \(error)")
+        }
+    }
+
+    public func secretCertificate(of replica: UInt32) throws -> SecretCertificate {
+        guard let entry = replicas.first(where: { $0.id == replica }) else { throw TopologyError("no replica \(replica)") }
+        let path = resolve(entry.certificate) + "_secret"
+        do { return try CertificateFile.readSecret(path: path) } catch {
+            throw TopologyError("replicas[\(replica)] secret certificate: \(error)")
+        }
+    }
+
+    /// Public certificates of the clients allowed to connect.
+    public func clientCertificates() throws -> [PublicCertificate] {
+        let directory = resolve(clientKeys)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return try names.filter { $0.hasSuffix(".key") }.sorted().map { name in
+            do { return try CertificateFile.readPublic(path: directory + "/" + name) } catch {
+                throw TopologyError("client_keys: \(directory)/\(name): \(error)")
+            }
+        }
+    }
+}

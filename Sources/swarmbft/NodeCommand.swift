@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwarmCrypto
+import SwarmNode
+
+/// Set by the SIGTERM/SIGINT handler; the node's loop polls it.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+func installStopHandlers() {
+    signal(SIGTERM) { _ in stopRequested = 1 }
+    signal(SIGINT) { _ in stopRequested = 1 }
+    signal(SIGPIPE, SIG_IGN)
+}
+
+/// `swarmbft node`: runs one replica until SIGTERM, then drains and exits cleanly.
+struct NodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "node", abstract: "Run one replica of a topology.")
+
+    @Option(help: "Topology file.") var topology: String
+    @Option(help: "This replica's id.") var replica: UInt32
+    @Option(help: "Data directory (write-ahead log, status.json).") var dataDir: String
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func run() throws {
+        installStopHandlers()
+        var logger = Logger(label: "swarmbft.replica-\(replica)")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let loaded: Topology
+        do { loaded = try Topology.load(path: topology) } catch { throw ValidationError("\(error)") }
+        let node: ReplicaNode
+        do {
+            node = try ReplicaNode(topology: loaded, replica: replica, dataDirectory: dataDir, logger: logger) { stopRequested != 0 }
+        } catch {
+            logger.error("cannot start: \(error)")
+            throw ExitCode(2)
+        }
+        try node.run()
+    }
+}
+
+/// `swarmbft status`: a replica's view, sequences, peers and counters.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a replica's status.")
+    @Option(help: "Topology file.") var topology: String
+    @Option(help: "Replica id.") var replica: UInt32
+    @Option(help: "Client secret certificate to connect with (default: the topology's keys/client-0.key_secret).") var key: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let loaded = try Topology.load(path: topology)
+        let client = try makeClient(loaded, key: key)
+        let text = try client.status(of: replica)
+        if json { print(text); return }
+        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { print(text); return }
+        for key in ["replica", "view", "primary", "status", "last_executed", "stable_checkpoint", "state_digest", "pending_requests", "view_changes", "state_transfers", "equivocations_seen", "uptime_seconds"] {
+            print("\(key.padding(toLength: 20, withPad: " ", startingAt: 0)) \(object[key].map { "\($0)" } ?? "-")")
+        }
+        if let counters = object["counters"] as? [String: Any] {
+            for (name, value) in counters.sorted(by: { $0.key < $1.key }) { print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)") }
+        }
+        if let dropped = object["dropped"] as? [String: Any], !dropped.isEmpty {
+            print("dropped              " + dropped.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import SwarmCore
+import SwarmNode
+import SwarmWire
+
+@Suite("Write-ahead log")
+struct WriteAheadLogTests {
+    func directory() -> String {
+        let path = NSTemporaryDirectory() + "swarmbft-wal-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func records() -> [DurableRecord] {
+        let cluster = ClusterBinding(clusterName: "wal", epoch: 1)
+        let signature = [UInt8](repeating: 7, count: 64)
+        let prePrepare = SignedMessage.withSignature(.prePrepare(PrePrepare(sender: 0, view: 2, sequence: 5, digest: .zero, batch: [])), cluster: cluster, signature: signature)
+        let prepare = SignedMessage.withSignature(.prepare(Vote(sender: 1, view: 2, sequence: 5, digest: .zero)), cluster: cluster, signature: signature)
+        let commit = SignedMessage.withSignature(.commit(Vote(sender: 1, view: 2, sequence: 5, digest: .zero)), cluster: cluster, signature: signature)
+        return [
+            .view(2, changing: false),
+            .accepted(prePrepare),
+            .signed(prepare),
+            .prepared(PreparedCertificate(prePrepare: prePrepare, prepares: [prepare])),
+            .signed(commit),
+            .committed(CommittedEntry(prePrepare: prePrepare, commits: [commit])),
+        ]
+    }
+
+    @Test("Records survive a reopen and rebuild the same durable state")
+    func reopen() throws {
+        let path = directory()
+        var expected = DurableState()
+        do {
+            let wal = try WriteAheadLog(directory: path)
+            for record in records() { try wal.append(record); expected.apply(record) }
+            try wal.sync()
+        }
+        let reopened = try WriteAheadLog(directory: path)
+        #expect(reopened.state == expected)
+        #expect(reopened.tornTailBytesDropped == 0)
+    }
+
+    @Test("A torn tail (a crash during a write) is cut off; earlier records remain")
+    func tornTail() throws {
+        let path = directory()
+        do {
+            let wal = try WriteAheadLog(directory: path)
+            for record in records() { try wal.append(record) }
+            try wal.sync()
+        }
+        let file = path + "/wal.log"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        let full = bytes.count
+        bytes.removeLast(10)
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let reopened = try WriteAheadLog(directory: path)
+        #expect(reopened.tornTailBytesDropped > 0)
+        #expect(reopened.state.committed.isEmpty, "the torn last record is the committed entry")
+        #expect(reopened.state.prepared[5] != nil)
+        let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as! Int
+        #expect(size < full - 10)
+    }
+
+    @Test("A corrupt record followed by good ones is refused, not skipped")
+    func corruptionInTheMiddle() throws {
+        let path = directory()
+        do {
+            let wal = try WriteAheadLog(directory: path)
+            for record in records() { try wal.append(record) }
+            try wal.sync()
+        }
+        let file = path + "/wal.log"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[50] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        #expect(throws: WriteAheadLogError.self) { try WriteAheadLog(directory: path) }
+    }
+
+    @Test("Compaction keeps the state and shrinks the log")
+    func compaction() throws {
+        let path = directory()
+        let wal = try WriteAheadLog(directory: path)
+        for _ in 0 ..< 20 { for record in records() { try wal.append(record) } }
+        try wal.sync()
+        let before = wal.state
+        let file = path + "/wal.log"
+        let sizeBefore = try FileManager.default.attributesOfItem(atPath: file)[.size] as! Int
+        try wal.compact()
+        let sizeAfter = try FileManager.default.attributesOfItem(atPath: file)[.size] as! Int
+        #expect(sizeAfter < sizeBefore)
+        #expect(try WriteAheadLog(directory: path).state == before)
+    }
+
+    @Test("Durable records round-trip through their encoding")
+    func codec() throws {
+        for record in records() {
+            #expect(try DurableRecordCodec.decode(DurableRecordCodec.encode(record)) == record)
+        }
+        #expect(throws: WireError.self) { try DurableRecordCodec.decode([99]) }
+    }
+}
