@@ -20,7 +20,7 @@ WIRE_SOURCES=("$ROOT"/Sources/SwarmWire/*.swift)
 CORE_SOURCES=("$ROOT"/Sources/SwarmCore/*.swift)
 SWIFT_FLAGS=(-swift-version 6 -enable-upcoming-feature ExistentialAny -parse-as-library -O -wmo)
 
-# build_modules DIR EXTRA-FLAGS... : SwarmWire.o and SwarmWire.swiftmodule in DIR.
+# build_wire_module DIR EXTRA-FLAGS... : SwarmWire.o and SwarmWire.swiftmodule in DIR.
 build_wire_module() {
     local dir=$1; shift
     mkdir -p "$dir"

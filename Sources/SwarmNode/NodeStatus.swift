@@ -22,12 +22,14 @@ public struct NodeStatus: Codable, Sendable {
     public var viewChanges: Int
     public var stateTransfers: Int
     public var equivocationsSeen: Int
+    /// CURVE handshakes refused by the ZAP allowlist, per domain.
+    public var zapDenied: [String: Int]
 
     enum CodingKeys: String, CodingKey {
         case replica, view, primary, status, counters, dropped
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
-        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen"
+        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied"
     }
 }
 
@@ -47,7 +49,8 @@ extension ReplicaNode {
             dropped: Dictionary(uniqueKeysWithValues: replica.metrics.dropped.map { ($0.key.rawValue, $0.value) }),
             viewChanges: replica.metrics.viewChangesStarted,
             stateTransfers: replica.metrics.stateTransfers,
-            equivocationsSeen: replica.metrics.equivocationsSeen
+            equivocationsSeen: replica.metrics.equivocationsSeen,
+            zapDenied: authenticator.allCounts.mapValues(\.denied)
         )
     }
 

@@ -8,6 +8,13 @@ import SwarmNode
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
 
 func installStopHandlers() {
+    // A parent may have started us with these signals blocked (threads of libdispatch
+    // block them, and the mask is inherited): unblock them, or SIGTERM would never arrive.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGTERM)
+    sigaddset(&unblock, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     signal(SIGTERM) { _ in stopRequested = 1 }
     signal(SIGINT) { _ in stopRequested = 1 }
     signal(SIGPIPE, SIG_IGN)

@@ -1,0 +1,128 @@
+import Foundation
+import SwarmClient
+import SwarmCrypto
+import SwarmNode
+
+struct ClusterError: Error, CustomStringConvertible { let description: String }
+
+/// Real replica processes on loopback for [PROC] tests: `swarmbft topology init`, then one
+/// `swarmbft node` process per replica, killed and restarted as a test needs.
+final class LocalCluster {
+    let directory: String
+    let replicaCount: Int
+    let binary: String
+    var processes: [Int: Process] = [:]
+    let topologyPath: String
+
+    static func findBinary() -> String {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory.appendingPathComponent("swarmbft").path,
+                          bundleDirectory.deletingLastPathComponent().appendingPathComponent("swarmbft").path] {
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/swarmbft").path
+    }
+
+    /// A port range unlikely to be in use: derived from the process id and a counter.
+    nonisolated(unsafe) static var nextBase = 20_000 + Int(getpid() % 400) * 100
+
+    init(replicas: Int = 4, timeouts: [String: Int] = [:]) throws {
+        replicaCount = replicas
+        binary = Self.findBinary()
+        directory = NSTemporaryDirectory() + "swarmbft-proc-\(UUID().uuidString.prefix(8))"
+        topologyPath = directory + "/topology.yaml"
+        Self.nextBase += 1000
+        if Self.nextBase > 60_000 { Self.nextBase = 20_000 }
+        try run([binary, "topology", "init", "--replicas", "\(replicas)", "--out", directory, "--base-port", "\(Self.nextBase)", "--clients", "2"])
+        var text = try String(contentsOfFile: topologyPath, encoding: .utf8)
+        for (key, value) in timeouts {
+            text = text.replacingOccurrences(of: #"(?m)^(\s*\#(key): )\d+"#, with: "$1\(value)", options: .regularExpression)
+        }
+        try text.write(toFile: topologyPath, atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        for process in processes.values where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ClusterError(description: "\(arguments) exited \(process.terminationStatus)") }
+    }
+
+    func start(_ replica: Int) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", "\(directory)/data-\(replica)", "--log-level", "warning"]
+        let log = FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log") ?? {
+            FileManager.default.createFile(atPath: "\(directory)/node-\(replica).log", contents: nil)
+            return FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log")!
+        }()
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        processes[replica] = process
+    }
+
+    func startAll() throws {
+        for replica in 0 ..< replicaCount { try start(replica) }
+    }
+
+    func signal(_ replica: Int, _ signal: Int32) {
+        guard let process = processes[replica] else { return }
+        kill(process.processIdentifier, signal)
+        if signal == SIGKILL || signal == SIGTERM { process.waitUntilExit() }
+    }
+
+    func isRunning(_ replica: Int) -> Bool { processes[replica]?.isRunning ?? false }
+
+    func exitStatus(_ replica: Int) -> Int32? {
+        guard let process = processes[replica], !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+
+    func status(_ replica: Int) -> NodeStatus? {
+        guard let data = FileManager.default.contents(atPath: "\(directory)/data-\(replica)/status.json") else { return nil }
+        return try? JSONDecoder().decode(NodeStatus.self, from: data)
+    }
+
+    func topology() throws -> Topology { try Topology.load(path: topologyPath) }
+
+    func client(_ index: Int = 0) throws -> SwarmClient {
+        let certificate = try CertificateFile.readSecret(path: "\(directory)/keys/client-\(index).key_secret")
+        let client = try SwarmClient(topology: try topology(), certificate: certificate)
+        client.timeoutMilliseconds = 30_000
+        return client
+    }
+
+    /// Waits until `condition` holds, polling; returns whether it did within `seconds`.
+    func wait(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(100_000)
+        }
+        return condition()
+    }
+
+    /// True once every listed replica reports the same last executed sequence and digest.
+    func converged(_ replicas: [Int]? = nil) -> Bool {
+        let statuses = (replicas ?? Array(0 ..< replicaCount)).map { status($0) }
+        guard statuses.allSatisfy({ $0 != nil }) else { return false }
+        return Set(statuses.map { "\($0!.lastExecuted)/\($0!.stateDigest)" }).count == 1
+    }
+
+    func log(_ replica: Int) -> String {
+        (try? String(contentsOfFile: "\(directory)/node-\(replica).log", encoding: .utf8)) ?? ""
+    }
+}
