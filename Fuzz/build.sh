@@ -29,10 +29,12 @@ build_wire_module() {
         -c -o "$dir/SwarmWire.o" "${WIRE_SOURCES[@]}"
 }
 
-# up_to_date OUTPUT INPUTS... : OUTPUT exists and is newer than every input.
+# up_to_date OUTPUT INPUTS... : OUTPUT exists, was built from exactly these inputs (a file
+# added to or removed from Sources/ forces a rebuild) and is newer than every one of them.
 up_to_date() {
     local output=$1; shift
-    [[ -e "$output" ]] || return 1
+    [[ -e "$output" && -e "$output.inputs" ]] || return 1
+    [[ "$(printf '%s\n' "$@")" == "$(cat "$output.inputs")" ]] || return 1
     local input
     for input in "$@"; do
         [[ "$input" -nt "$output" ]] && return 1
@@ -52,6 +54,7 @@ fuzzer)
     build_wire_module "$BIN/fuzz-modules" "${SANITIZE[@]}"
     swiftc "${SWIFT_FLAGS[@]}" "${SANITIZE[@]}" -module-name SwarmCore -I "$BIN/fuzz-modules" \
         "${CORE_SOURCES[@]}" "$HARNESS" "$BIN/fuzz-modules/SwarmWire.o" -use-ld=lld -o "$OUT"
+    printf '%s\n' "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$HARNESS" "${BASH_SOURCE[0]}" >"$OUT.inputs"
     echo "build.sh: built $OUT"
     ;;
 corpus)
@@ -61,6 +64,7 @@ corpus)
         build_wire_module "$BIN/corpus-modules"
         swiftc "${SWIFT_FLAGS[@]}" -module-name SwarmCore -I "$BIN/corpus-modules" \
             "${CORE_SOURCES[@]}" "$MAKER" "$BIN/corpus-modules/SwarmWire.o" -use-ld=lld -o "$OUT"
+        printf '%s\n' "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$MAKER" "${BASH_SOURCE[0]}" >"$OUT.inputs"
     fi
     CORPUS="$ROOT/Fuzz/corpus/wire"
     mkdir -p "$CORPUS"

@@ -43,10 +43,10 @@ set +e
 STATUS=${PIPESTATUS[0]}
 set -e
 
-stat() { awk -v key="stat::$1:" '$1 == key { print $2 }' "$WORK/fuzz.log" | tail -1; }
-EXECUTIONS=$(stat number_of_executed_units)
-PER_SECOND=$(stat average_exec_per_sec)
-PEAK_RSS=$(stat peak_rss_mb)
+final_stat() { awk -v key="stat::$1:" '$1 == key { print $2 }' "$WORK/fuzz.log" | tail -1; }
+EXECUTIONS=$(final_stat number_of_executed_units)
+PER_SECOND=$(final_stat average_exec_per_sec)
+PEAK_RSS=$(final_stat peak_rss_mb)
 FINAL_CORPUS=$(find "$WORK/corpus" -type f | wc -l)
 echo
 echo "run.sh: ${DURATION}s, ${EXECUTIONS:-?} executions (${PER_SECOND:-?} exec/s), peak RSS ${PEAK_RSS:-?} MB," \

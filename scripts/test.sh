@@ -15,6 +15,16 @@ if [ "$status" -ne 0 ]; then
   grep -E '✘|error:' /tmp/swarmbft-test.log | head -50
   exit "$status"
 fi
+# ACCEPTANCE 12: partitions in network namespaces (skipped, and said so, where not permitted).
+if [ "${SWARMBFT_SKIP_NETNS:-0}" != 1 ]; then
+  SWARMBFT_WITH_NETNS=1 bash scripts/install-deps.sh || true
+  set +e
+  bash scripts/netns-partitions.sh "$(swift build -c release --show-bin-path)/swarmbft"
+  netns=$?
+  set -e
+  if [ "$netns" = 77 ]; then echo "netns partitions: SKIPPED (see the line above)";
+  elif [ "$netns" != 0 ]; then echo "netns partitions: FAILED"; exit "$netns"; fi
+fi
 if [ -x Fuzz/replay.sh ] && [ "${SWARMBFT_SKIP_FUZZ:-0}" != 1 ]; then
   bash Fuzz/replay.sh
   bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}"
