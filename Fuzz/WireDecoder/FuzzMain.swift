@@ -51,6 +51,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     fuzzMemoryOperation(bytes)
     fuzzMemoryResult(bytes)
     fuzzSnapshot(bytes)
+    fuzzDurableRecord(bytes)
     return 0
 }
 
@@ -171,9 +172,21 @@ func fuzzSnapshot(_ bytes: [UInt8]) {
         var memory = SwarmMemory(limits: fuzzMemoryLimits)
         try? memory.restore(decoded.service)
     }
-    // The service snapshot on its own, so that mutations reach restore directly.
+    // The service snapshot on its own, so that mutations reach restore directly. A
+    // snapshot that restores is canonical: taking it again gives the same bytes.
     var memory = SwarmMemory(limits: fuzzMemoryLimits)
-    try? memory.restore(bytes)
+    if (try? memory.restore(bytes)) != nil, memory.snapshot() != bytes {
+        fail("SwarmMemory snapshot is not canonical", bytes)
+    }
+}
+
+// MARK: Durable log records
+
+func fuzzDurableRecord(_ bytes: [UInt8]) {
+    guard let record = try? DurableRecordCodec.decode(bytes, limits: fuzzWireLimits) else { return }
+    guard DurableRecordCodec.encode(record) == bytes else {
+        fail("durable record is not canonical", bytes)
+    }
 }
 
 // MARK: Reporting

@@ -117,18 +117,27 @@ public struct SwarmMemory: ReplicatedService, Equatable {
         do throws(WireError) {
             restored.nextVersion = try reader.u64("next version")
             let namespaceCount = try reader.count(limit: limits.maxEntries, minimumElementBytes: 6, "namespaces")
+            var previousNamespace: [UInt8]?
             for _ in 0 ..< namespaceCount {
                 let namespace = try reader.raw(Int(try reader.u16("namespace length")), "namespace")
+                // Canonical: namespaces and keys strictly ascending, none empty, totals bounded.
+                if let previousNamespace, !previousNamespace.lexicographicallyPrecedes(namespace) { throw WireError(.invalidValue, "namespaces out of order") }
+                previousNamespace = namespace
                 let keyCount = try reader.count(limit: limits.maxEntries, minimumElementBytes: 14, "keys")
+                guard keyCount > 0 else { throw WireError(.invalidValue, "empty namespace") }
                 var keys: [[UInt8]: Slot] = [:]
+                var previousKey: [UInt8]?
                 for _ in 0 ..< keyCount {
                     let key = try reader.raw(Int(try reader.u16("key length")), "key")
+                    if let previousKey, !previousKey.lexicographicallyPrecedes(key) { throw WireError(.invalidValue, "keys out of order") }
+                    previousKey = key
                     let version = try reader.u64("version")
                     let value = try reader.lengthPrefixed(limit: limits.maxValueBytes, "value")
                     keys[key] = Slot(version: version, value: value)
                     restored.entryCount += 1
                     restored.totalBytes += namespace.count + key.count + value.count
                 }
+                guard restored.entryCount <= limits.maxEntries, restored.totalBytes <= limits.maxTotalBytes else { throw WireError(.countOverLimit, "snapshot over the memory limits") }
                 restored.namespaces[namespace] = keys
             }
             guard reader.isAtEnd else { throw WireError(.trailingBytes, "after the last namespace") }

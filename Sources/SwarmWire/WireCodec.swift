@@ -167,6 +167,11 @@ struct DecodeContext {
 
     func nested(_ reader: inout ByteReader, kinds: Set<MessageKind>, _ what: StaticString) throws(WireError) -> SignedMessage {
         let frame = try reader.lengthPrefixed(limit: limits.maxFrameBytes, what)
+        // The kind byte is checked before the frame is decoded, so a frame of the wrong
+        // kind costs nothing to refuse.
+        if frame.count > 5, let kind = MessageKind(rawValue: frame[5]), !kinds.contains(kind) {
+            throw WireError(.wrongNestedKind, "\(what): a \(kind) where \(kinds.map(\.description).sorted().joined(separator: " or ")) belongs")
+        }
         let message = try WireCodec.decode(frame, limits: limits, depth: depth + 1, expectedCluster: cluster)
         guard kinds.contains(message.kind) else {
             throw WireError(.wrongNestedKind, "\(what): a \(message.kind) where \(kinds.map(\.description).sorted().joined(separator: " or ")) belongs")
