@@ -91,15 +91,17 @@ struct MalformedInputTests {
         expectCode(.frameOverLimit, generator.message(kind: .viewChange).frame + [UInt8](repeating: 0, count: 100), limits: limits)
     }
 
-    @Test("Nesting deeper than the bound is refused")
+    /// No legal chain nests deeper than four (NEW-VIEW, VIEW-CHANGE, PRE-PREPARE, REQUEST,
+    /// inside EVIDENCE); EVIDENCE may not hold EVIDENCE, and the nested kind is checked
+    /// before the nested frame is decoded, so a deep chain is refused at its first level.
+    @Test("Nesting is bounded: a chain of EVIDENCE frames is refused")
     func nestingTooDeep() {
         var generator = MessageGenerator(seed: 8)
         var message = generator.vote(.prepare)
         for _ in 0 ..< WireCodec.maxNestingDepth + 1 {
             message = generator.sign(.evidence(Evidence(reporter: 1, first: message, second: message)))
         }
-        // The depth bound is checked before the kind, so the cheap check fires first.
-        expectCode(.nestingTooDeep, message.frame)
+        expectCode(.wrongNestedKind, message.frame)
     }
 
     @Test("A nested frame of the wrong kind is refused")
