@@ -24,12 +24,13 @@ public struct NodeStatus: Codable, Sendable {
     public var equivocationsSeen: Int
     /// CURVE handshakes refused by the ZAP allowlist, per domain.
     public var zapDenied: [String: Int]
+    public var connectivity: PeerConnectivity
 
     enum CodingKeys: String, CodingKey {
         case replica, view, primary, status, counters, dropped
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
-        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied"
+        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity
     }
 }
 
@@ -50,7 +51,8 @@ extension ReplicaNode {
             viewChanges: replica.metrics.viewChangesStarted,
             stateTransfers: replica.metrics.stateTransfers,
             equivocationsSeen: replica.metrics.equivocationsSeen,
-            zapDenied: authenticator.allCounts.mapValues(\.denied)
+            zapDenied: authenticator.allCounts.mapValues(\.denied),
+            connectivity: connectivity
         )
     }
 

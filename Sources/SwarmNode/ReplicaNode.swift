@@ -28,6 +28,10 @@ public final class ReplicaNode {
     let subscriber: ZMQSocket
     let router: ZMQSocket
     var dealers: [ReplicaID: ZMQSocket] = [:]
+    /// Socket monitors; libzmq blocks its I/O thread if their events go unread, so the
+    /// loop polls and drains them with everything else.
+    var monitors: [(monitor: SocketMonitor, role: PeerConnectivity.Role)] = []
+    public private(set) var connectivity: PeerConnectivity
     let wal: WriteAheadLog
     var replica: Replica<SwarmMemory>
     /// The ROUTER identity each client last used, to route its replies.
@@ -87,6 +91,7 @@ public final class ReplicaNode {
         try ZMQCurve.configureCurveServer(router, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.router)
         try router.bind("tcp://\(me.host):\(me.routerPort)")
 
+        connectivity = PeerConnectivity(peers: topology.replicas.map(\.id).filter { $0 != id })
         subscriber = try context.makeSocket(.sub)
         try settings.apply(to: subscriber, kind: .sub)
         try ZMQCurve.configureCurveClient(subscriber, secretKey: curveSecret, publicKey: curvePublic, serverKey: publicCertificates[0].curvePublicKey)
@@ -102,10 +107,15 @@ public final class ReplicaNode {
             try ZMQCurve.configureCurveClient(dealer, secretKey: curveSecret, publicKey: curvePublic, serverKey: peerKey)
             try dealer.connect("tcp://\(peer.host):\(peer.routerPort)")
             dealers[peer.id] = dealer
+            monitors.append((try dealer.monitor(endpoint: "inproc://monitor-dealer-\(peer.id)"), .dealer(peer: peer.id)))
         }
+        let meshEndpoints = Dictionary(uniqueKeysWithValues: topology.replicas.filter { $0.id != id }.map { ("tcp://\($0.host):\($0.meshPort)", $0.id) })
+        monitors.append((try subscriber.monitor(endpoint: "inproc://monitor-subscriber"), .subscriber(endpoints: meshEndpoints)))
+        monitors.append((try router.monitor(endpoint: "inproc://monitor-router"), .router))
     }
 
     deinit {
+        for entry in monitors { _ = entry.monitor.close() }
         publisher.close()
         subscriber.close()
         router.close()
@@ -122,12 +132,14 @@ public final class ReplicaNode {
         var nextTick = Date().timeIntervalSinceReferenceDate + tick
         var nextStatus = Date().timeIntervalSinceReferenceDate
         var items = [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: router, events: .pollIn)]
+            + monitors.map { PollItem(socket: $0.monitor.socket, events: .pollIn) }
         while !stopping() {
             let now = Date().timeIntervalSinceReferenceDate
             let wait = max(0, Int((nextTick - now) * 1000))
             _ = try ZMQ.poll(&items, timeoutMilliseconds: wait)
             try drainSubscriber()
             try drainRouter()
+            drainMonitors()
             var current = Date().timeIntervalSinceReferenceDate
             while current >= nextTick {
                 try perform(replica.tick())
@@ -164,6 +176,14 @@ public final class ReplicaNode {
                 continue
             }
             try deliver(frames[1], route: frames[0])
+        }
+    }
+
+    func drainMonitors() {
+        for entry in monitors {
+            while let event = try? entry.monitor.receive(timeoutMilliseconds: 0) {
+                connectivity.observe(event, role: entry.role)
+            }
         }
     }
 

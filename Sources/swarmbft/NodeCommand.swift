@@ -66,6 +66,15 @@ struct StatusCommand: ParsableCommand {
         if let counters = object["counters"] as? [String: Any] {
             for (name, value) in counters.sorted(by: { $0.key < $1.key }) { print("\(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(value)") }
         }
+        if let connectivity = object["connectivity"] as? [String: Any], let peers = connectivity["peers"] as? [[String: Any]] {
+            for peer in peers {
+                let id = peer["id"].map { "\($0)" } ?? "?"
+                let hearing = (peer["hearing"] as? Bool) == true ? "hearing" : "NOT hearing"
+                let reaching = (peer["reaching"] as? Bool) == true ? "reaching" : "NOT reaching"
+                print("peer \(id)".padding(toLength: 21, withPad: " ", startingAt: 0) + "\(hearing), \(reaching), \(peer["disconnects"] ?? 0) disconnects")
+            }
+            print("router               accepted \(connectivity["router_accepted"] ?? 0), disconnects \(connectivity["router_disconnects"] ?? 0), handshake failures \(connectivity["handshake_failures"] ?? 0)")
+        }
         if let dropped = object["dropped"] as? [String: Any], !dropped.isEmpty {
             print("dropped              " + dropped.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         }
