@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import SwarmCrypto
+import SwarmNode
+
+@Suite("Topology files", .serialized)
+struct TopologyTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("topology").path
+
+    func generated() throws -> (directory: String, text: String) {
+        let cluster = try LocalCluster()
+        // Keep the directory alive beyond the cluster object: copy it.
+        let copy = NSTemporaryDirectory() + "swarmbft-topology-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.copyItem(atPath: cluster.directory, toPath: copy)
+        return (copy, try String(contentsOfFile: copy + "/topology.yaml", encoding: .utf8))
+    }
+
+    func refusal(_ text: String, in directory: String) -> String? {
+        let path = directory + "/edited.yaml"
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try Topology.load(path: path)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("The committed examples load: n = 4 gives f = 1, q = 3; n = 9 gives f = 2, q = 6")
+    func examples() throws {
+        let four = try Topology.load(path: Self.examples + "/4-replicas/topology.yaml")
+        #expect(try four.configuration().quorum == 3)
+        let nine = try Topology.load(path: Self.examples + "/9-replicas/topology.yaml")
+        let configuration = try nine.configuration()
+        #expect(configuration.faultTolerance == 2 && configuration.quorum == 6)
+        #expect(!FileManager.default.fileExists(atPath: Self.examples + "/4-replicas/keys/replica-0.key_secret"))
+    }
+
+    @Test("Bad topologies are refused with the field named")
+    func refusals() throws {
+        let (directory, text) = try generated()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(refusal(text, in: directory) == nil)
+        let duplicatePort = text.replacingOccurrences(of: #"router_port: (\d+)"#, with: "router_port: 7777", options: .regularExpression)
+        #expect(refusal(duplicatePort, in: directory)?.contains("router_port") == true)
+        let duplicateID = text.replacingOccurrences(of: "- id: 1\n", with: "- id: 0\n")
+        #expect(refusal(duplicateID, in: directory)?.contains("duplicate id") == true)
+        let badSwarm = text.replacingOccurrences(of: #"swarm_id: .*"#, with: "swarm_id: not-a-swarm", options: .regularExpression)
+        #expect(refusal(badSwarm, in: directory)?.contains("swarm_id") == true)
+        let missingKey = text.replacingOccurrences(of: "keys/replica-2.key", with: "keys/missing.key")
+        #expect(refusal(missingKey, in: directory)?.contains("replicas[2].certificate") == true)
+        let badLevel = text.replacingOccurrences(of: "protection_level: standard", with: "protection_level: paranoid")
+        #expect(refusal(badLevel, in: directory)?.contains("protection_level") == true)
+        // n = 3 cannot tolerate a Byzantine replica.
+        var lines = text.components(separatedBy: "\n")
+        if let start = lines.firstIndex(where: { $0.hasPrefix("- id: 3") }) { lines.removeSubrange(start ..< min(lines.count, start + 6)) }
+        #expect(refusal(lines.joined(separator: "\n"), in: directory)?.contains("at least 4") == true)
+    }
+
+    @Test("A secret readable by group or others is refused with the fix in the message")
+    func insecureSecret() throws {
+        let (directory, _) = try generated()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let topology = try Topology.load(path: directory + "/topology.yaml")
+        chmod(directory + "/keys/replica-1.key_secret", 0o640)
+        #expect { try topology.secretCertificate(of: 1) } throws: { "\($0)".contains("chmod 600") }
+        #expect(throws: Never.self) { try topology.secretCertificate(of: 2) }
+    }
+}
