@@ -22,6 +22,7 @@ public final class ReplicaNode {
     let dataDirectory: String
     let signer: Ed25519.PrivateKey
     let crypto: Ed25519ProtocolCrypto
+    let verified = VerifiedFrames()
     let context: ZMQContext
     let authenticator: ZAPAuthenticator
     let publisher: ZMQSocket
@@ -36,6 +37,8 @@ public final class ReplicaNode {
     var replica: Replica<SwarmMemory>
     /// The ROUTER identity each client last used, to route its replies.
     var clientRoutes: [ClientKey: [UInt8]] = [:]
+    var outbox: [Directive] = []
+    var compactPending = false
     public private(set) var counters = NodeCounters()
     let startedAt = Date()
     var stopping: @Sendable () -> Bool
@@ -60,10 +63,11 @@ public final class ReplicaNode {
 
         wal = try WriteAheadLog(directory: dataDirectory)
         if wal.tornTailBytesDropped > 0 { logger.warning("cut a torn tail of \(wal.tornTailBytesDropped) bytes from the write-ahead log") }
+        let coreCrypto = CachedProtocolCrypto(base: crypto, verified: verified)
         if wal.state.isEmpty {
-            replica = Replica(configuration: configuration, id: id, crypto: crypto, service: SwarmMemory())
+            replica = Replica(configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory())
         } else {
-            replica = try Replica(restoring: wal.state, configuration: configuration, id: id, crypto: crypto, service: SwarmMemory())
+            replica = try Replica(restoring: wal.state, configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory())
         }
 
         context = try ZMQContext(ioThreads: 1)
@@ -128,6 +132,7 @@ public final class ReplicaNode {
     public func run() throws {
         logger.info("replica \(id) of \(configuration.replicaCount) (f = \(configuration.faultTolerance), q = \(configuration.quorum)) starting in view \(replica.view) at sequence \(replica.lastExecuted)")
         try perform(replica.recover())
+        try flush()
         let tick = Double(topology.timeouts.tickMilliseconds) / 1000
         var nextTick = Date().timeIntervalSinceReferenceDate + tick
         var nextStatus = Date().timeIntervalSinceReferenceDate
@@ -143,6 +148,7 @@ public final class ReplicaNode {
             var current = Date().timeIntervalSinceReferenceDate
             while current >= nextTick {
                 try perform(replica.tick())
+                try flush()
                 nextTick += tick
                 // After a long stall (SIGSTOP), do not replay thousands of ticks at once.
                 if current - nextTick > 1 { nextTick = current + tick }
@@ -153,29 +159,43 @@ public final class ReplicaNode {
                 nextStatus = current + 1
             }
         }
-        try wal.sync()
+        try flush()
         writeStatus()
         logger.info("replica \(id) stopped at sequence \(replica.lastExecuted) in view \(replica.view)")
     }
 
-    /// Reads at most a budget of messages per poll so that ticks are not starved.
+    /// Reads at most a budget of frames per poll (so that ticks are not starved), decodes
+    /// them, verifies their signatures on both cores, then feeds them to the core in the
+    /// order they arrived.
     func drainSubscriber() throws {
+        var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 2) else { return }
+            guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 2) else { break }
             guard frames.count == 1 else { counters.malformedFrames += 1; continue }
-            try deliver(frames[0], route: nil)
+            if let message = decode(frames[0]) { batch.append((message, nil)) }
         }
+        try deliver(batch)
     }
 
     func drainRouter() throws {
+        var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let frames = try router.receiveMultipart(dontWait: true, maxFrames: 3) else { return }
+            guard let frames = try router.receiveMultipart(dontWait: true, maxFrames: 3) else { break }
             guard frames.count == 2 else { counters.malformedFrames += 1; continue }
             if frames[1] == NodeStatus.requestFrame {
                 _ = try? router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
                 continue
             }
-            try deliver(frames[1], route: frames[0])
+            if let message = decode(frames[1]) { batch.append((message, frames[0])) }
+        }
+        try deliver(batch)
+    }
+
+    func decode(_ frame: [UInt8]) -> SignedMessage? {
+        counters.framesReceived += 1
+        do { return try WireCodec.decode(frame, limits: configuration.wireLimits) } catch {
+            counters.malformedFrames += 1
+            return nil
         }
     }
 
@@ -187,35 +207,51 @@ public final class ReplicaNode {
         }
     }
 
-    func deliver(_ frame: [UInt8], route: [UInt8]?) throws {
-        counters.framesReceived += 1
-        let message: SignedMessage
-        do { message = try WireCodec.decode(frame, limits: configuration.wireLimits) } catch {
-            counters.malformedFrames += 1
-            return
+    func deliver(_ batch: [(SignedMessage, [UInt8]?)]) throws {
+        guard !batch.isEmpty else { return }
+        verified.preverify(batch.map(\.0), with: crypto)
+        for (message, route) in batch {
+            if let route, case let .request(request) = message.payload, verified.contains(message.frame) {
+                // Remember the route only for a request that verifies, so a client cannot
+                // redirect another client's replies.
+                clientRoutes[request.client] = route
+            }
+            try perform(replica.receive(message))
         }
-        if let route, case let .request(request) = message.payload {
-            // Remember the route only for a request that verifies, so a client cannot
-            // redirect another client's replies.
-            if crypto.verify(message) { clientRoutes[request.client] = route }
-        }
-        try perform(replica.receive(message))
+        try flush()
     }
 
-    /// Performs directives in order; persists are appended and synced before the first
-    /// directive that follows them.
+    /// Takes directives in order: persists are appended to the log at once; messages wait
+    /// in the outbox until `flush`, which syncs the log first. Sends only ever move later,
+    /// never before the persists they follow, so "persist before send" holds — and one
+    /// fsync covers a whole batch of messages (group commit).
     func perform(_ directives: [Directive]) throws {
-        var compact = false
         for directive in directives {
-            if case let .persist(record) = directive {
-                try wal.append(record)
-                if case .stableCheckpoint = record { compact = true }
-                continue
-            }
-            try wal.sync()
             switch directive {
-            case .persist:
-                break
+            case let .persist(record):
+                try wal.append(record)
+                if case .stableCheckpoint = record { compactPending = true }
+            case .broadcast, .send, .reply:
+                outbox.append(directive)
+            case let .executed(batch):
+                counters.executedRequests += batch.requests.count
+            case let .enteredView(view):
+                logger.info("entered view \(view); primary is replica \(configuration.primary(of: view))")
+            case let .stableCheckpoint(sequence, digest):
+                logger.debug("stable checkpoint \(sequence) state \(digest)")
+            case let .alert(alert):
+                logger.notice("alert: \(alert)")
+            }
+        }
+    }
+
+    /// Syncs the log, then sends what waited for it.
+    func flush() throws {
+        try wal.sync()
+        let sending = outbox
+        outbox.removeAll(keepingCapacity: true)
+        for directive in sending {
+            switch directive {
             case let .broadcast(message):
                 if try !publisher.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
                 counters.framesSent += 1
@@ -231,18 +267,14 @@ public final class ReplicaNode {
                 } catch let error as ZMQError where error.isHostUnreachable {
                     counters.unroutableReplies += 1
                 }
-            case let .executed(batch):
-                counters.executedRequests += batch.requests.count
-            case let .enteredView(view):
-                logger.info("entered view \(view); primary is replica \(configuration.primary(of: view))")
-            case let .stableCheckpoint(sequence, digest):
-                logger.debug("stable checkpoint \(sequence) state \(digest)")
-            case let .alert(alert):
-                logger.notice("alert: \(alert)")
+            default:
+                preconditionFailure("only messages wait in the outbox")
             }
         }
-        try wal.sync()
-        if compact { try wal.compact() }
+        if compactPending {
+            compactPending = false
+            try wal.compact()
+        }
     }
 }
 
