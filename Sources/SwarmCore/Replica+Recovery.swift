@@ -21,13 +21,13 @@ extension Replica {
         }
         view = durable.view
         status = durable.changing ? .changingView : .normal
-        for (sequence, certificate) in durable.prepared where sequence > stable.sequence {
+        for (sequence, certificate) in durable.prepared where inWindow(sequence) {
             slots[sequence, default: Slot()].certificate = certificate
         }
-        for (sequence, entry) in durable.committed where sequence > stable.sequence {
+        for (sequence, entry) in durable.committed where inWindow(sequence) {
             slots[sequence, default: Slot()].committed = entry
         }
-        for (sequence, message) in durable.accepted where sequence > stable.sequence {
+        for (sequence, message) in durable.accepted where inWindow(sequence) {
             guard case let .prePrepare(m) = message.payload, m.view == view, status == .normal else { continue }
             slots[sequence, default: Slot()].prePrepare = message
             slots[sequence]!.digest = m.digest
@@ -35,13 +35,16 @@ extension Replica {
         for message in durable.signed {
             switch message.payload {
             case let .prePrepare(m) where m.view == view && m.sequence > stable.sequence:
+                // A new primary signs all of O, also beyond its own window when its stable
+                // checkpoint lags min-s; it must never reuse those sequences, but it keeps
+                // log entries only inside its window.
                 lastAssigned = max(lastAssigned, m.sequence)
-                guard status == .normal else { continue }
+                guard status == .normal, inWindow(m.sequence) else { continue }
                 slots[m.sequence, default: Slot()].prePrepare = message
                 slots[m.sequence]!.digest = m.digest
-            case let .prepare(m) where m.view == view && m.sequence > stable.sequence:
+            case let .prepare(m) where m.view == view && inWindow(m.sequence):
                 slots[m.sequence, default: Slot()].prepares[id] = message
-            case let .commit(m) where m.view == view && m.sequence > stable.sequence:
+            case let .commit(m) where m.view == view && inWindow(m.sequence):
                 slots[m.sequence, default: Slot()].commits[id] = message
                 slots[m.sequence]!.sentCommit = true
                 if slots[m.sequence]!.certificateView == view { slots[m.sequence]!.preparedInView = true }

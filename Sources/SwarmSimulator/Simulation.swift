@@ -379,7 +379,10 @@ public final class Simulation {
             nodes[index].up = true
             let directives = replica.recover()
             nodes[index].replica = replica
-            if options.trace { trace.append("t=\(time) r\(node.id) restarted in view \(replica.view) at \(replica.lastExecuted)") }
+            if options.trace {
+                let durable = node.durable
+                trace.append("t=\(time) r\(node.id) restarted in view \(replica.view) at \(replica.lastExecuted); durable stable \(durable.stable?.sequence ?? 0), committed \(durable.committed.keys.sorted()), prepared \(durable.prepared.keys.sorted()), accepted \(durable.accepted.keys.sorted())")
+            }
             perform(directives, node: index, cutAt: nil)
             if node.correct { checker.onStep(nodes[index].replica, node: index, time: time) }
         } catch {
