@@ -15,6 +15,8 @@ if [ "$status" -ne 0 ]; then
   grep -E '✘|error:' /tmp/swarmbft-test.log | head -50
   exit "$status"
 fi
+# The Python agent, written from docs/wire-protocol.md alone, against a live mesh.
+bash scripts/python-agent.sh "$(swift build -c release --show-bin-path)/swarmbft"
 # ACCEPTANCE 12: partitions in network namespaces (skipped, and said so, where not permitted).
 if [ "${SWARMBFT_SKIP_NETNS:-0}" != 1 ]; then
   SWARMBFT_WITH_NETNS=1 bash scripts/install-deps.sh || true
