@@ -31,6 +31,10 @@ public final class SwarmClient {
     let verifier: Ed25519ProtocolCrypto
     let context: ZMQContext
     var dealers: [ReplicaID: ZMQSocket] = [:]
+    /// Socket monitors of the dealers: a CURVE handshake refused by a replica's allowlist
+    /// shows up here, so the client can say "not authorised" instead of timing out.
+    var monitors: [ReplicaID: SocketMonitor] = [:]
+    var refusedBy = Set<ReplicaID>()
     /// Request ids increase monotonically; they start from the clock so that a restarted
     /// client with the same key is not mistaken for a replay.
     var nextRequestID: UInt64
@@ -53,11 +57,13 @@ public final class SwarmClient {
             try dealer.setMaxMessageSize(bytes: Int64(configuration.wireLimits.maxFrameBytes))
             try ZMQCurve.configureCurveClient(dealer, secretKey: secret, publicKey: certificate.curve.publicKey, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey)
             try dealer.connect("tcp://\(replica.host):\(replica.routerPort)")
+            monitors[replica.id] = try dealer.monitor(endpoint: "inproc://client-monitor-\(replica.id)", events: [.handshakeFailedAuth, .handshakeSucceeded])
             dealers[replica.id] = dealer
         }
     }
 
     deinit {
+        for monitor in monitors.values { _ = monitor.close() }
         for dealer in dealers.values { dealer.close() }
         context.terminate()
     }
@@ -91,6 +97,15 @@ public final class SwarmClient {
                 lastSend = Date()
             }
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
+            for (replica, monitor) in monitors {
+                while let event = try? monitor.receive(timeoutMilliseconds: 0) {
+                    if event.kind == .handshakeFailedAuth { refusedBy.insert(replica) }
+                    if event.kind == .handshakeSucceeded { refusedBy.remove(replica) }
+                }
+            }
+            if topology.replicas.count - refusedBy.count < configuration.weakQuorum {
+                throw ClientError(.notAuthorised, "replicas \(refusedBy.sorted().map(String.init).joined(separator: ", ")) refused this client's CURVE key: it is not in the topology's client_keys allowlist")
+            }
             for item in items where item.returnedEvents.contains(.pollIn) {
                 guard let socket = item.socket else { continue }
                 while let frames = try socket.receiveMultipart(dontWait: true, maxFrames: 2) {

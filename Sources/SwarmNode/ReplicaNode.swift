@@ -42,8 +42,13 @@ public final class ReplicaNode {
     public private(set) var counters = NodeCounters()
     let startedAt = Date()
     var stopping: @Sendable () -> Bool
+    let misbehavior: Misbehavior?
 
-    public init(topology: Topology, replica id: ReplicaID, dataDirectory: String, settings: MeshSettings = MeshSettings(), logger: Logger, stopping: @escaping @Sendable () -> Bool) throws {
+    public init(topology: Topology, replica id: ReplicaID, dataDirectory: String, settings: MeshSettings = MeshSettings(), misbehavior: Misbehavior? = nil, logger: Logger, stopping: @escaping @Sendable () -> Bool) throws {
+        if let misbehavior, !topology.testMode {
+            throw TopologyError("--misbehave \(misbehavior.rawValue) is fault injection for test beds: the topology must set test_mode: true")
+        }
+        self.misbehavior = misbehavior
         self.topology = topology
         self.id = id
         self.settings = settings
@@ -248,8 +253,9 @@ public final class ReplicaNode {
     /// Syncs the log, then sends what waited for it.
     func flush() throws {
         try wal.sync()
-        let sending = outbox
+        var sending = outbox
         outbox.removeAll(keepingCapacity: true)
+        if let misbehavior { sending = misbehavior.rewrite(sending, replica: id) }
         for directive in sending {
             switch directive {
             case let .broadcast(message):

@@ -28,6 +28,7 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "This replica's id.") var replica: UInt32
     @Option(help: "Data directory (write-ahead log, status.json).") var dataDir: String
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "Fault injection for test beds (needs test_mode: true): \(Misbehavior.allCases.map(\.rawValue).joined(separator: ", ")).") var misbehave: String?
 
     func run() throws {
         installStopHandlers()
@@ -35,9 +36,14 @@ struct NodeCommand: ParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let loaded: Topology
         do { loaded = try Topology.load(path: topology) } catch { throw ValidationError("\(error)") }
+        var misbehavior: Misbehavior?
+        if let misbehave {
+            guard let kind = Misbehavior(rawValue: misbehave) else { throw ValidationError("unknown --misbehave '\(misbehave)'; choose one of \(Misbehavior.allCases.map(\.rawValue).joined(separator: ", "))") }
+            misbehavior = kind
+        }
         let node: ReplicaNode
         do {
-            node = try ReplicaNode(topology: loaded, replica: replica, dataDirectory: dataDir, logger: logger) { stopRequested != 0 }
+            node = try ReplicaNode(topology: loaded, replica: replica, dataDirectory: dataDir, misbehavior: misbehavior, logger: logger) { stopRequested != 0 }
         } catch {
             logger.error("cannot start: \(error)")
             throw ExitCode(2)

@@ -26,7 +26,7 @@ final class LocalCluster {
     /// A port range unlikely to be in use: derived from the process id and a counter.
     nonisolated(unsafe) static var nextBase = 20_000 + Int(getpid() % 400) * 100
 
-    init(replicas: Int = 4, timeouts: [String: Int] = [:]) throws {
+    init(replicas: Int = 4, timeouts: [String: Int] = [:], testMode: Bool = false) throws {
         replicaCount = replicas
         binary = Self.findBinary()
         directory = NSTemporaryDirectory() + "swarmbft-proc-\(UUID().uuidString.prefix(8))"
@@ -38,6 +38,7 @@ final class LocalCluster {
         for (key, value) in timeouts {
             text = text.replacingOccurrences(of: #"(?m)^(\s*\#(key): )\d+"#, with: "$1\(value)", options: .regularExpression)
         }
+        if testMode { text = text.replacingOccurrences(of: "test_mode: false", with: "test_mode: true") }
         try text.write(toFile: topologyPath, atomically: true, encoding: .utf8)
     }
 
@@ -59,10 +60,10 @@ final class LocalCluster {
         guard process.terminationStatus == 0 else { throw ClusterError(description: "\(arguments) exited \(process.terminationStatus)") }
     }
 
-    func start(_ replica: Int) throws {
+    func start(_ replica: Int, misbehave: String? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", "\(directory)/data-\(replica)", "--log-level", "warning"]
+        process.arguments = ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", "\(directory)/data-\(replica)", "--log-level", "warning"] + (misbehave.map { ["--misbehave", $0] } ?? [])
         let log = FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log") ?? {
             FileManager.default.createFile(atPath: "\(directory)/node-\(replica).log", contents: nil)
             return FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log")!

@@ -112,7 +112,9 @@ struct ProcessClusterTests {
         let stranger = SecretCertificate.generate(name: "stranger")
         let outsider = try SwarmClient(topology: try cluster.topology(), certificate: stranger)
         outsider.timeoutMilliseconds = 2000
-        #expect(throws: ClientError.self) { _ = try outsider.execute(.get(namespace: Array("proc".utf8), key: Array("k".utf8))) }
+        #expect { _ = try outsider.execute(.get(namespace: Array("proc".utf8), key: Array("k".utf8))) } throws: { error in
+            (error as? ClientError)?.code == .notAuthorised && "\(error)".contains("allowlist")
+        }
         #expect(cluster.wait(seconds: 5) { (cluster.status(0)?.zapDenied[MeshDomain.router] ?? 0) > 0 })
 
         // Garbage and oversized frames from an allowlisted key.
