@@ -68,23 +68,47 @@ public final class SwarmClient {
         context.terminate()
     }
 
+    /// Read-only operations first try the unordered fast path (section 5.1.3 of the TOCS
+    /// paper): every replica answers from its current state, and q matching replies are
+    /// needed; otherwise the request is ordered like any other.
+    public var readOnlyFastPath = true
+    public var fastPathTimeoutMilliseconds = 500
+
     /// Submits a raw operation and waits for f + 1 matching replies.
-    public func submit(_ operation: [UInt8], readOnly: Bool = false) throws -> [UInt8] {
+    public func submit(_ operation: [UInt8]) throws -> [UInt8] {
         let request = ClientRequest(client: key, requestID: nextRequestID, readOnly: false, operation: operation)
         nextRequestID += 1
         let message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { signing.sign($0).bytes }
-        return try awaitReplies(message, request: request)
+        return try awaitReplies(message, request: request, needed: configuration.weakQuorum, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Tries a read-only operation unordered; nil when q replicas did not agree in time.
+    func submitReadOnly(_ operation: [UInt8]) throws -> [UInt8]? {
+        let request = ClientRequest(client: key, requestID: nextRequestID, readOnly: true, operation: operation)
+        nextRequestID += 1
+        let message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { signing.sign($0).bytes }
+        do {
+            return try awaitReplies(message, request: request, needed: configuration.quorum, timeoutMilliseconds: fastPathTimeoutMilliseconds)
+        } catch let error as ClientError where error.code == .timeout {
+            return nil
+        }
     }
 
     /// The swarm memory operations, decoded.
     public func execute(_ operation: MemoryOperation) throws -> MemoryResult {
-        let bytes = try submit(operation.encoded())
+        let encoded = operation.encoded()
+        let bytes: [UInt8]
+        if readOnlyFastPath, operation.isReadOnly, let fast = try submitReadOnly(encoded) {
+            bytes = fast
+        } else {
+            bytes = try submit(encoded)
+        }
         do { return try MemoryResult.decode(bytes) } catch {
             throw ClientError(.malformed, "the replicas agreed on a result that does not decode: \(error)")
         }
     }
 
-    func awaitReplies(_ message: SignedMessage, request: ClientRequest) throws -> [UInt8] {
+    func awaitReplies(_ message: SignedMessage, request: ClientRequest, needed: Int, timeoutMilliseconds: Int) throws -> [UInt8] {
         let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
         var replies: [ReplicaID: [UInt8]] = [:]
         var lastSend = Date.distantPast
@@ -113,13 +137,13 @@ public final class SwarmClient {
                           reply.cluster == configuration.cluster, case let .reply(body) = reply.payload,
                           body.client == key, body.requestID == request.requestID, verifier.verify(reply) else { continue }
                     replies[body.sender] = body.result
-                    if replies.values.filter({ $0 == body.result }).count >= configuration.weakQuorum {
+                    if replies.values.filter({ $0 == body.result }).count >= needed {
                         return body.result
                     }
                 }
             }
         }
-        throw ClientError(.timeout, "no f + 1 = \(configuration.weakQuorum) matching replies within \(timeoutMilliseconds) ms (\(replies.count) replies received)")
+        throw ClientError(.timeout, "no \(needed == configuration.weakQuorum ? "f + 1" : "q") = \(needed) matching replies within \(timeoutMilliseconds) ms (\(replies.count) replies received)")
     }
 
     /// Asks one replica for its status JSON over its ROUTER.

@@ -6,7 +6,7 @@ extension Replica {
     /// signed, and no different PRE-PREPARE was accepted for (v, n). It then persists the
     /// PRE-PREPARE and its own PREPARE, and broadcasts the PREPARE.
     mutating func onPrePrepare(_ message: SignedMessage, _ m: PrePrepare, _ out: inout [Directive]) {
-        guard acceptsNormalCase(view: m.view) else { return }
+        guard acceptsNormalCase(view: m.view, sender: m.sender, &out) else { return }
         guard m.sender == primary else { metrics.drop(.notPrimary); return }
         guard inWindow(m.sequence) else { metrics.drop(.outsideWatermarks); return }
         if let existing = slots[m.sequence]?.prePrepare {
@@ -70,7 +70,7 @@ extension Replica {
     /// PREPARE: stored once per sender; a second, different PREPARE for the same
     /// (view, sequence) is equivocation.
     mutating func onPrepare(_ message: SignedMessage, _ m: Vote, _ out: inout [Directive]) {
-        guard acceptsNormalCase(view: m.view) else { return }
+        guard acceptsNormalCase(view: m.view, sender: m.sender, &out) else { return }
         guard m.sender != primary else { metrics.drop(.notPrimary); return }
         guard inWindow(m.sequence) else { metrics.drop(.outsideWatermarks); return }
         guard record(message, m, in: \.prepares, &out) else { return }
@@ -80,7 +80,7 @@ extension Replica {
     /// COMMIT: stored once per sender, from any replica including the primary.
     mutating func onCommit(_ message: SignedMessage, _ m: Vote, _ out: inout [Directive]) {
         peerProgress[m.sender] = max(peerProgress[m.sender] ?? 0, m.sequence)
-        guard acceptsNormalCase(view: m.view) else { return }
+        guard acceptsNormalCase(view: m.view, sender: m.sender, &out) else { return }
         guard inWindow(m.sequence) else { metrics.drop(.outsideWatermarks); return }
         guard record(message, m, in: \.commits, &out) else { return }
         checkCommitted(m.sequence, &out)
@@ -109,7 +109,8 @@ extension Replica {
     /// Normal-case messages are processed only in normal status and in the current view;
     /// older views are rejected (a resumed old primary cannot be heard) and newer ones are
     /// left to retransmission once this replica has the NEW-VIEW.
-    mutating func acceptsNormalCase(view messageView: ViewNumber) -> Bool {
+    mutating func acceptsNormalCase(view messageView: ViewNumber, sender: ReplicaID, _ out: inout [Directive]) -> Bool {
+        if messageView > view { noteHigherView(messageView, from: sender, &out) }
         guard status == .normal else { metrics.drop(.changingView); return false }
         if messageView < view, !configuration.plantedBugs.contains(.acceptLowerView) {
             metrics.drop(.staleView)
@@ -117,6 +118,23 @@ extension Replica {
         }
         guard messageView <= view else { metrics.drop(.futureView); return false }
         return true
+    }
+
+    /// A replica that slept through a view change (a paused process, a partition) sees
+    /// validly signed messages of a higher view. Once f + 1 replicas show one, at least one
+    /// correct replica is there: this replica starts a view change, and the replicas
+    /// already in the new view answer its VIEW-CHANGE with their NEW-VIEW.
+    mutating func noteHigherView(_ messageView: ViewNumber, from sender: ReplicaID, _ out: inout [Directive]) {
+        guard messageView <= view + configuration.maxViewsAhead else { return }
+        higherViewSeen[sender] = max(higherViewSeen[sender] ?? 0, messageView)
+        let ahead = higherViewSeen.filter { $0.value > view }.count
+        guard ahead >= configuration.weakQuorum, status == .normal || viewChangeDeadline == nil else { return }
+        higherViewSeen = [:]
+        if status == .normal {
+            startViewChange(to: view + 1, reason: .joinedHigherView, &out)
+        } else if let own = ownViewChange {
+            out.append(.broadcast(own))
+        }
     }
 
     func matchingVotes(_ votes: [ReplicaID: SignedMessage], digest: Digest, excluding excluded: ReplicaID?) -> [SignedMessage] {

@@ -59,6 +59,9 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     var nonceCounter: UInt64 = 0
     var newViewForwardedTick: [ReplicaID: Int] = [:]
     var stateResponseTick: [ReplicaID: Int] = [:]
+    /// Per replica, the highest view of a validly signed normal-case message it sent that
+    /// was above ours (bounded: one entry per replica).
+    var higherViewSeen: [ReplicaID: ViewNumber] = [:]
 
     public internal(set) var metrics = ReplicaMetrics()
 

@@ -17,7 +17,7 @@ struct ClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
         abstract: "Operate on the swarm memory through the replica group.",
-        subcommands: [Put.self, Get.self, Delete.self, CompareAndSet.self, List.self, Load.self]
+        subcommands: [Put.self, Get.self, Delete.self, CompareAndSet.self, List.self, Submit.self, Load.self]
     )
 
     struct Common: ParsableArguments {
@@ -84,6 +84,18 @@ struct ClientCommand: ParsableCommand {
         @Option(help: "Key prefix.") var prefix = ""
         @Option(help: "At most this many entries.") var limit: UInt16 = 100
         func run() throws { try common.show(common.client().execute(.list(namespace: Array(common.namespace.utf8), prefix: Array(prefix.utf8), limit: limit))) }
+    }
+
+    /// A raw operation, in hex; prints the agreed result in hex (or decoded with --memory).
+    struct Submit: ParsableCommand {
+        @OptionGroup var common: Common
+        @Argument(help: "The operation bytes in hex.") var operationHex: String
+        func run() throws {
+            let operation: [UInt8]
+            do { operation = try bytes(fromHex: operationHex) } catch { throw ValidationError("operation is not hex: \(error)") }
+            let result = try common.client().submit(operation)
+            if let decoded = try? MemoryResult.decode(result) { try common.show(decoded) } else { print(hexString(result)) }
+        }
     }
 
     /// Sequential load for tests and smoke checks: N puts, each answered by f + 1 replicas.
