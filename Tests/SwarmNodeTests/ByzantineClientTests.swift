@@ -55,3 +55,19 @@ struct ByzantineClientTests {
         #expect(cluster.log(0).contains("test_mode"))
     }
 }
+
+@Suite("Bad client input over the mesh", .serialized)
+struct BadClientInputTests {
+    @Test("An oversized value and an unknown operation get clear error results and change nothing")
+    func badOperations() throws {
+        let cluster = try LocalCluster()
+        try cluster.startAll()
+        let client = try cluster.client()
+        let big = try client.execute(.put(namespace: Array("proc".utf8), key: Array("big".utf8), value: [UInt8](repeating: 1, count: 20_000)))
+        #expect(big.status == .tooLarge)
+        let unknown = try MemoryResult.decode(client.submit([99, 0, 0, 0, 0]))
+        #expect(unknown.status == .unknownOperation)
+        let read = try client.execute(.get(namespace: Array("proc".utf8), key: Array("big".utf8)))
+        #expect(read.status == .notFound)
+    }
+}
