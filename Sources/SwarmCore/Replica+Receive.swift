@@ -90,13 +90,8 @@ extension Replica {
         SignedMessage.sign(payload, cluster: configuration.cluster) { crypto.sign($0) }
     }
 
-    /// The digest of a batch: over the encoding of its request frames.
     func batchDigest(_ batch: [SignedMessage]) -> Digest {
-        var writer = ByteWriter(capacity: 64 + batch.reduce(0) { $0 + $1.frame.count + 4 })
-        writer.raw(Array("SBFT-batch".utf8))
-        writer.u32(UInt32(batch.count))
-        for request in batch { writer.lengthPrefixed(request.frame) }
-        return crypto.digest(writer.bytes)
+        SwarmCore.batchDigest(of: batch, crypto: crypto)
     }
 
     /// Reports equivocation once per (sender, view, sequence, phase).

@@ -75,11 +75,7 @@ extension Simulation {
     }
 
     func digestOfBatch(_ batch: [SignedMessage]) -> Digest {
-        var writer = ByteWriter()
-        writer.raw(Array("SBFT-batch".utf8))
-        writer.u32(UInt32(batch.count))
-        for request in batch { writer.lengthPrefixed(request.frame) }
-        return keys.verifier.digest(writer.bytes)
+        batchDigest(of: batch, crypto: keys.verifier)
     }
 
     /// Extra traffic a Byzantine replica generates on its own clock.

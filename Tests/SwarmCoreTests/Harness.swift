@@ -36,11 +36,7 @@ struct Harness {
     }
 
     func batchDigest(_ batch: [SignedMessage]) -> Digest {
-        var writer = ByteWriter()
-        writer.raw(Array("SBFT-batch".utf8))
-        writer.u32(UInt32(batch.count))
-        for request in batch { writer.lengthPrefixed(request.frame) }
-        return keys.verifier.digest(writer.bytes)
+        SwarmCore.batchDigest(of: batch, crypto: keys.verifier)
     }
 
     /// Delivers every message sent by anyone until the network is quiet; returns all
