@@ -46,6 +46,11 @@ let package = Package(
             dependencies: ["SwarmWire"],
             swiftSettings: strict
         ),
+        .target(
+            name: "SwarmMonitorCore",
+            dependencies: ["SwarmCore", "SwarmWire"],
+            swiftSettings: strict
+        ),
 
         // MARK: Effects over C libraries
         .target(
@@ -84,7 +89,7 @@ let package = Package(
         // MARK: Simulation (drives the pure core with seeded faults)
         .target(
             name: "SwarmSimulator",
-            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth"],
+            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmMonitorCore"],
             swiftSettings: strict
         ),
 
@@ -92,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -105,7 +110,7 @@ let package = Package(
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto"]),
-        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire"]),
+        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),
     ],
     swiftLanguageModes: [.v6]
 )

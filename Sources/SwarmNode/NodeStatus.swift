@@ -25,12 +25,14 @@ public struct NodeStatus: Codable, Sendable {
     /// CURVE handshakes refused by the ZAP allowlist, per domain.
     public var zapDenied: [String: Int]
     public var connectivity: PeerConnectivity
+    public var tapPublished: Int
+    public var tapDropped: Int
 
     enum CodingKeys: String, CodingKey {
         case replica, view, primary, status, counters, dropped
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
-        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity
+        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity, tapPublished = "tap_published", tapDropped = "tap_dropped"
     }
 }
 
@@ -52,7 +54,9 @@ extension ReplicaNode {
             stateTransfers: replica.metrics.stateTransfers,
             equivocationsSeen: replica.metrics.equivocationsSeen,
             zapDenied: authenticator.allCounts.mapValues(\.denied),
-            connectivity: connectivity
+            connectivity: connectivity,
+            tapPublished: tap.published,
+            tapDropped: tap.dropped
         )
     }
 

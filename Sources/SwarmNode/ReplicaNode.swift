@@ -28,6 +28,7 @@ public final class ReplicaNode {
     let publisher: ZMQSocket
     let subscriber: ZMQSocket
     let router: ZMQSocket
+    let tap: MonitorTap
     var dealers: [ReplicaID: ZMQSocket] = [:]
     /// Socket monitors; libzmq blocks its I/O thread if their events go unread, so the
     /// loop polls and drains them with everything else.
@@ -100,6 +101,14 @@ public final class ReplicaNode {
         try ZMQCurve.configureCurveServer(router, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.router)
         try router.bind("tcp://\(me.host):\(me.routerPort)")
 
+        let tapSocket = try context.makeSocket(.pub)
+        var tapSettings = settings
+        tapSettings.highWaterMark = 50_000
+        try tapSettings.apply(to: tapSocket, kind: .pub)
+        try ZMQCurve.configureCurveServer(tapSocket, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.monitor)
+        try tapSocket.bind("tcp://\(me.host):\(me.monitorPort)")
+        tap = MonitorTap(socket: tapSocket, replica: id)
+
         connectivity = PeerConnectivity(peers: topology.replicas.map(\.id).filter { $0 != id })
         subscriber = try context.makeSocket(.sub)
         try settings.apply(to: subscriber, kind: .sub)
@@ -126,6 +135,7 @@ public final class ReplicaNode {
     deinit {
         for entry in monitors { _ = entry.monitor.close() }
         publisher.close()
+        tap.socket.close()
         subscriber.close()
         router.close()
         for dealer in dealers.values { dealer.close() }
@@ -216,6 +226,7 @@ public final class ReplicaNode {
         guard !batch.isEmpty else { return }
         verified.preverify(batch.map(\.0), with: crypto)
         for (message, route) in batch {
+            tap.publish(message.frame, outbound: false, peer: message.payload.replicaSender ?? MonitorTap.anyPeer)
             if let route, case let .request(request) = message.payload, verified.contains(message.frame) {
                 // Remember the route only for a request that verifies, so a client cannot
                 // redirect another client's replies.
@@ -261,10 +272,12 @@ public final class ReplicaNode {
             case let .broadcast(message):
                 if try !publisher.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
                 counters.framesSent += 1
+                tap.publish(message.frame, outbound: true)
             case let .send(message, to: target):
                 guard let dealer = dealers[target] else { continue }
                 if try !dealer.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
                 counters.framesSent += 1
+                tap.publish(message.frame, outbound: true, peer: target)
             case let .reply(reply, _):
                 guard let route = clientRoutes[reply.client] else { counters.unroutableReplies += 1; continue }
                 let signed = SignedMessage.sign(.reply(reply), cluster: configuration.cluster) { signer.sign($0).bytes }

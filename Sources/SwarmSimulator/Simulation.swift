@@ -1,4 +1,5 @@
 import SwarmCore
+import SwarmMonitorCore
 import SwarmWire
 
 /// What a run produced.
@@ -16,6 +17,9 @@ public struct SimulationResult: Sendable {
     public var crashes: Int
     /// Replica ids that correct replicas reported with equivocation evidence.
     public var accused: [ReplicaID: Int]
+    /// Replica ids a monitor watching every message named with evidence, and whether it
+    /// named each before any correct replica went more than one view past the conflict.
+    public var monitorNamed: [ReplicaID: Bool]
     public var events: Int
     public var endTime: Int
     public var trace: [String]
@@ -86,6 +90,8 @@ public final class Simulation {
     var events = 0
     var crashes = 0
     var accused: [ReplicaID: Int] = [:]
+    var monitor: EquivocationDetector
+    var monitorNamed: [ReplicaID: Bool] = [:]
     let tickPeriodBase = 10
 
     /// The simulated cluster's configuration: small K and L so that checkpoints, garbage
@@ -130,6 +136,7 @@ public final class Simulation {
         reach = Array(repeating: Array(repeating: true, count: nodeCount), count: nodeCount)
         clientReach = Array(repeating: Array(repeating: true, count: nodeCount), count: options.clientCount)
         checker = Checker(configuration: configuration, verifier: verifier)
+        monitor = EquivocationDetector(crypto: verifier)
         let twinIDs = (0 ..< options.twins).map { ReplicaID($0) }
         let ids = (0 ..< options.replicaCount).map { ReplicaID($0) } + twinIDs
         for (index, id) in ids.enumerated() {
@@ -181,6 +188,7 @@ public final class Simulation {
             stateTransfers: correct.map(\.replica.metrics.stateTransfers).reduce(0, +),
             crashes: crashes,
             accused: accused,
+            monitorNamed: monitorNamed,
             events: events,
             endTime: time,
             trace: trace
@@ -261,9 +269,11 @@ public final class Simulation {
                 nodes[index].durable.apply(record)
                 if node.correct, case let .committed(entry) = record { checker.onCommitted(entry, replica: node.id, time: time) }
             case let .broadcast(message):
+                observe(message)
                 if node.correct { checker.onSent(message, replica: node.id, time: time) }
                 for target in nodes.indices where nodes[target].id != node.id { transmit(message, from: index, to: target) }
             case let .send(message, to: replica):
+                observe(message)
                 if node.correct { checker.onSent(message, replica: node.id, time: time) }
                 for target in nodes.indices where nodes[target].id == replica && target != index { transmit(message, from: index, to: target) }
             case let .reply(reply, readOnly):
@@ -283,6 +293,16 @@ public final class Simulation {
                 }
                 if options.trace { trace.append("t=\(time) r\(node.id) alert \(alert)") }
             }
+        }
+    }
+
+    /// The monitoring bus: a monitor sees every message any replica sends.
+    func observe(_ message: SignedMessage) {
+        for case let .equivocation(evidence) in monitor.observe(message) {
+            guard let slot = SignedSlot(evidence.first.payload), monitorNamed[slot.signer] == nil else { continue }
+            let highestCorrectView = nodes.filter(\.correct).map(\.replica.view).max() ?? 0
+            monitorNamed[slot.signer] = highestCorrectView <= slot.view + 1
+            if options.trace { trace.append("t=\(time) monitor: replica \(slot.signer) equivocated at \(slot.kind) v=\(slot.view) n=\(slot.sequence)") }
         }
     }
 

@@ -15,6 +15,9 @@ public struct SweepSummary: Sendable {
     public var accused: [ReplicaID: Int] = [:]
     /// In how many runs each replica was named with equivocation evidence.
     public var runsNaming: [ReplicaID: Int] = [:]
+    /// In how many runs the monitor named each replica, and how many of those within one view.
+    public var monitorNaming: [ReplicaID: Int] = [:]
+    public var monitorNamingWithinOneView: [ReplicaID: Int] = [:]
 
     public init() {}
 
@@ -29,6 +32,10 @@ public struct SweepSummary: Sendable {
         stateTransfers += result.stateTransfers
         crashes += result.crashes
         events += result.events
+        for (id, withinOneView) in result.monitorNamed {
+            monitorNaming[id, default: 0] += 1
+            if withinOneView { monitorNamingWithinOneView[id, default: 0] += 1 }
+        }
         for (id, count) in result.accused {
             accused[id, default: 0] += count
             runsNaming[id, default: 0] += 1
@@ -36,7 +43,7 @@ public struct SweepSummary: Sendable {
     }
 
     public var description: String {
-        "seeds \(seeds), passed \(passed), violations \(violations), commits \(committedSequences), requests \(completedRequests), view changes \(viewChanges), state transfers \(stateTransfers), crashes \(crashes), events \(events)\(runsNaming.isEmpty ? "" : ", named with evidence " + runsNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs" }.joined(separator: ", "))"
+        "seeds \(seeds), passed \(passed), violations \(violations), commits \(committedSequences), requests \(completedRequests), view changes \(viewChanges), state transfers \(stateTransfers), crashes \(crashes), events \(events)\(runsNaming.isEmpty ? "" : ", named with evidence " + runsNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs" }.joined(separator: ", "))\(monitorNaming.isEmpty ? "" : ", monitor named " + monitorNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs (\(monitorNamingWithinOneView[$0.key] ?? 0) within one view)" }.joined(separator: ", "))"
     }
 }
 

@@ -34,10 +34,21 @@ struct ByzantineScenarioTests {
         #expect(Double(named) >= 0.99 * Double(summary.seeds), "named in \(named) of \(summary.seeds) runs")
     }
 
-    @Test("0 honest replicas accused over 1,000 seeds with only crash and partition faults")
+    @Test("0 honest replicas accused, by replicas or by the monitor, over 1,000 seeds with only crash and partition faults")
     func noFalseAccusations() {
         let summary = Sweep.run(SimulationOptions(replicaCount: 4), seeds: seeds(1000))
         #expect(summary.accused.isEmpty, "accused: \(summary.accused)")
+        #expect(summary.monitorNaming.isEmpty, "monitor named: \(summary.monitorNaming)")
+    }
+
+    @Test("ACCEPTANCE 7 (SIM): the monitor names an equivocating primary and a double-voting backup within one view in ≥ 99 % of runs, and nobody else", arguments: [
+        (ByzantineBehavior.equivocate, ReplicaID(0)), (.doubleVote, 2),
+    ])
+    func monitorNamesOffender(behavior: ByzantineBehavior, offender: ReplicaID) {
+        let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: behavior, byzantineReplicas: [offender]), seeds: seeds(200))
+        #expect(summary.violations == 0, "\(describe(summary))")
+        #expect(Double(summary.monitorNamingWithinOneView[offender] ?? 0) >= 0.99 * Double(summary.seeds), "\(summary.description)")
+        #expect(summary.monitorNaming.keys.allSatisfy { $0 == offender })
     }
 
     @Test("Silent, selective, delaying, flooding and replaying replicas (n = 4, 100 seeds each): S1–S4 and L1 hold", arguments: [

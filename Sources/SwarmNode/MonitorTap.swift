@@ -1,0 +1,60 @@
+import Foundation
+import SwarmWire
+import ZeroMQ
+
+/// The replica's monitor tap: a PUB socket that carries a copy of every protocol message
+/// the replica sends or receives, so that any number of security monitors can watch all
+/// traffic without touching the consensus path (docs/wire-protocol.md, "Monitoring bus").
+///
+///     frames = topic "tap/<replica>/<in|out>"  meta  original signed frame
+///     meta   = replica:u32 direction:u8 (0 in, 1 out) peer:u32 (0xFFFFFFFF: all or unknown) time_us:u64
+///
+/// The tap never blocks consensus: it sends with DONTWAIT and counts what the high-water
+/// mark drops.
+final class MonitorTap {
+    static let anyPeer = UInt32.max
+    let socket: ZMQSocket
+    let replica: UInt32
+    private(set) var published = 0
+    private(set) var dropped = 0
+
+    init(socket: ZMQSocket, replica: UInt32) {
+        self.socket = socket
+        self.replica = replica
+    }
+
+    func publish(_ frame: [UInt8], outbound: Bool, peer: UInt32 = MonitorTap.anyPeer) {
+        var meta = ByteWriter(capacity: 17)
+        meta.u32(replica)
+        meta.u8(outbound ? 1 : 0)
+        meta.u32(peer)
+        meta.u64(UInt64(Date().timeIntervalSince1970 * 1_000_000))
+        let topic = Array("tap/\(replica)/\(outbound ? "out" : "in")".utf8)
+        if (try? socket.send([topic, meta.bytes, frame], flags: .dontWait)) == true {
+            published += 1
+        } else {
+            dropped += 1
+        }
+    }
+}
+
+/// One observation from a tap, as a monitor decodes it.
+public struct TapObservation: Sendable {
+    public var replica: UInt32
+    public var outbound: Bool
+    public var peer: UInt32
+    public var timeMicroseconds: UInt64
+    public var frame: [UInt8]
+
+    public init?(frames: [[UInt8]]) {
+        guard frames.count == 3, frames[1].count == 17 else { return nil }
+        var reader = ByteReader(frames[1])
+        guard let replica = try? reader.u32("replica"), let direction = try? reader.u8("direction"), direction <= 1,
+              let peer = try? reader.u32("peer"), let time = try? reader.u64("time") else { return nil }
+        self.replica = replica
+        outbound = direction == 1
+        self.peer = peer
+        timeMicroseconds = time
+        frame = frames[2]
+    }
+}

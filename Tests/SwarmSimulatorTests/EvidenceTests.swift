@@ -1,0 +1,42 @@
+import Testing
+import SwarmAuth
+import SwarmCore
+import SwarmCrypto
+import SwarmMonitorCore
+import SwarmWire
+
+@Suite("Equivocation evidence")
+struct EvidenceTests {
+    let keys = (0 ..< 4).map { try! Ed25519.PrivateKey(seed: Blake2b.hash256(Array("evidence-\($0)".utf8))) }
+    let cluster = ClusterBinding(clusterName: "evidence", epoch: 1)
+    var crypto: Ed25519ProtocolCrypto { Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: keys.map(\.publicKey)) }
+
+    func prepare(_ signer: Int, digestByte: UInt8, sequence: UInt64 = 5) -> SignedMessage {
+        SignedMessage.sign(.prepare(Vote(sender: ReplicaID(signer), view: 1, sequence: sequence, digest: Digest(bytes: [UInt8](repeating: digestByte, count: 32)))), cluster: cluster) { keys[signer].sign($0).bytes }
+    }
+
+    @Test("Two conflicting signed PREPAREs are found once and verify offline")
+    func detectAndVerify() {
+        var detector = EquivocationDetector(crypto: crypto)
+        #expect(detector.observe(prepare(2, digestByte: 1)).isEmpty)
+        #expect(detector.observe(prepare(2, digestByte: 1)).isEmpty, "a retransmission is not a conflict")
+        let findings = detector.observe(prepare(2, digestByte: 9))
+        guard case let .equivocation(evidence)? = findings.first else { Issue.record("no finding"); return }
+        #expect(detector.observe(prepare(2, digestByte: 7)).isEmpty, "reported once per slot")
+        guard case let .success(slot) = EvidenceCheck.verify(evidence, crypto: crypto) else { Issue.record("evidence does not verify"); return }
+        #expect(slot.signer == 2 && slot.kind == .prepare && slot.view == 1 && slot.sequence == 5)
+    }
+
+    @Test("Forged, non-conflicting and mismatched evidence is refused")
+    func refuseBadEvidence() {
+        let forged = SignedMessage.withSignature(.prepare(Vote(sender: 2, view: 1, sequence: 5, digest: .zero)), cluster: cluster, signature: [UInt8](repeating: 1, count: 64))
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: forged), crypto: crypto) { Issue.record("a forged message made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 1)), crypto: crypto) { Issue.record("identical messages made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(3, digestByte: 2)), crypto: crypto) { Issue.record("two signers made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 2, sequence: 6)), crypto: crypto) { Issue.record("two slots made evidence") }
+        var detector = EquivocationDetector(crypto: crypto)
+        _ = detector.observe(prepare(2, digestByte: 1))
+        #expect(detector.observe(forged).isEmpty, "a forgery accuses nobody")
+        #expect(detector.unauthentic == 1)
+    }
+}
