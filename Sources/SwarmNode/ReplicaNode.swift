@@ -266,7 +266,18 @@ public final class ReplicaNode {
         try wal.sync()
         var sending = outbox
         outbox.removeAll(keepingCapacity: true)
-        if let misbehavior { sending = misbehavior.rewrite(sending, replica: id) }
+        if let misbehavior {
+            let peers = dealers.keys.sorted()
+            let cluster = configuration.cluster, signer = signer, crypto = crypto
+            sending = misbehavior.rewrite(sending, replica: id, peers: peers) { payload in
+                var payload = payload
+                if case var .prePrepare(pp) = payload {
+                    pp.digest = batchDigest(of: pp.batch, crypto: crypto)
+                    payload = .prePrepare(pp)
+                }
+                return SignedMessage.sign(payload, cluster: cluster) { signer.sign($0).bytes }
+            }
+        }
         for directive in sending {
             switch directive {
             case let .broadcast(message):

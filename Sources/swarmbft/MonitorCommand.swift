@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwarmAuth
+import SwarmCrypto
+import SwarmMonitor
+import SwarmMonitorCore
+import SwarmNode
+
+/// `swarmbft monitor`: watch every replica's tap and write equivocation evidence.
+struct MonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "monitor", abstract: "Watch all replicas' monitor taps; write evidence of equivocation.")
+    @Option(help: "Topology file.") var topology: String
+    @Option(help: "Directory for evidence files.") var dataDir: String
+    @Option(help: "Secret certificate of an allowlisted key (default: keys/client-0.key_secret beside the topology).") var key: String?
+    @Option(help: "Stop after this many seconds (default: until SIGTERM).") var duration: Double?
+
+    func run() throws {
+        installStopHandlers()
+        let loaded = try Topology.load(path: topology)
+        let certificate = try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/client-0.key_secret"))
+        let service = try MonitorService(topology: loaded, certificate: certificate, dataDirectory: dataDir, logger: Logger(label: "swarmbft.monitor"))
+        try service.run(until: duration.map { Date().addingTimeInterval($0) }) { stopRequested != 0 }
+        print("monitor: \(service.observed) messages observed, \(service.malformed) malformed, \(service.evidenceFiles.count) evidence files")
+    }
+}
+
+/// `swarmbft evidence verify FILE`: checks evidence offline; exits non-zero unless it proves equivocation.
+struct EvidenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evidence", abstract: "Work with equivocation evidence.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verify an evidence file with the replicas' public keys.")
+        @Argument(help: "Evidence file (JSON).") var file: String
+        @Option(help: "Topology file (for the replicas' public keys).") var topology: String
+
+        func run() throws {
+            let loaded = try Topology.load(path: topology)
+            let keys = try (0 ..< UInt32(loaded.replicas.count)).map { try loaded.publicCertificate(of: $0).ed25519PublicKey }
+            let evidence: EvidenceFile
+            do { evidence = try JSONDecoder().decode(EvidenceFile.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+                print("evidence: \(file) is not an evidence file: \(error)")
+                throw ExitCode(2)
+            }
+            switch evidence.verify(crypto: Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: keys)) {
+            case let .success(slot):
+                print("valid: replica \(slot.signer) signed two different \(slot.kind) messages for view \(slot.view) sequence \(slot.sequence)")
+            case let .failure(error):
+                print("INVALID: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
