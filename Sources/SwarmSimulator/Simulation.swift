@@ -20,6 +20,8 @@ public struct SimulationResult: Sendable {
     /// Replica ids a monitor watching every message named with evidence, and whether it
     /// named each before any correct replica went more than one view past the conflict.
     public var monitorNamed: [ReplicaID: Bool]
+    /// Replica ids the monitor found flooding far-future messages.
+    public var monitorFlooders: Set<ReplicaID>
     public var events: Int
     public var endTime: Int
     public var trace: [String]
@@ -91,7 +93,9 @@ public final class Simulation {
     var crashes = 0
     var accused: [ReplicaID: Int] = [:]
     var monitor: EquivocationDetector
+    var floodMonitor: FloodingDetector
     var monitorNamed: [ReplicaID: Bool] = [:]
+    var monitorFlooders = Set<ReplicaID>()
     let tickPeriodBase = 10
 
     /// The simulated cluster's configuration: small K and L so that checkpoints, garbage
@@ -137,6 +141,7 @@ public final class Simulation {
         clientReach = Array(repeating: Array(repeating: true, count: nodeCount), count: options.clientCount)
         checker = Checker(configuration: configuration, verifier: verifier)
         monitor = EquivocationDetector(crypto: verifier)
+        floodMonitor = FloodingDetector(configuration: configuration, crypto: verifier)
         let twinIDs = (0 ..< options.twins).map { ReplicaID($0) }
         let ids = (0 ..< options.replicaCount).map { ReplicaID($0) } + twinIDs
         for (index, id) in ids.enumerated() {
@@ -189,6 +194,7 @@ public final class Simulation {
             crashes: crashes,
             accused: accused,
             monitorNamed: monitorNamed,
+            monitorFlooders: monitorFlooders,
             events: events,
             endTime: time,
             trace: trace
@@ -298,6 +304,7 @@ public final class Simulation {
 
     /// The monitoring bus: a monitor sees every message any replica sends.
     func observe(_ message: SignedMessage) {
+        for case let .flooding(replica, _) in floodMonitor.observe(message) { monitorFlooders.insert(replica) }
         for case let .equivocation(evidence) in monitor.observe(message) {
             guard let slot = SignedSlot(evidence.first.payload), monitorNamed[slot.signer] == nil else { continue }
             let highestCorrectView = nodes.filter(\.correct).map(\.replica.view).max() ?? 0

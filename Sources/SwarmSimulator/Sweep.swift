@@ -18,6 +18,7 @@ public struct SweepSummary: Sendable {
     /// In how many runs the monitor named each replica, and how many of those within one view.
     public var monitorNaming: [ReplicaID: Int] = [:]
     public var monitorNamingWithinOneView: [ReplicaID: Int] = [:]
+    public var monitorFlooding: [ReplicaID: Int] = [:]
 
     public init() {}
 
@@ -32,6 +33,7 @@ public struct SweepSummary: Sendable {
         stateTransfers += result.stateTransfers
         crashes += result.crashes
         events += result.events
+        for id in result.monitorFlooders { monitorFlooding[id, default: 0] += 1 }
         for (id, withinOneView) in result.monitorNamed {
             monitorNaming[id, default: 0] += 1
             if withinOneView { monitorNamingWithinOneView[id, default: 0] += 1 }
@@ -42,8 +44,12 @@ public struct SweepSummary: Sendable {
         }
     }
 
+    var floodingText: String {
+        monitorFlooding.isEmpty ? "" : ", flooding named " + monitorFlooding.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs" }.joined(separator: ", ")
+    }
+
     public var description: String {
-        "seeds \(seeds), passed \(passed), violations \(violations), commits \(committedSequences), requests \(completedRequests), view changes \(viewChanges), state transfers \(stateTransfers), crashes \(crashes), events \(events)\(runsNaming.isEmpty ? "" : ", named with evidence " + runsNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs" }.joined(separator: ", "))\(monitorNaming.isEmpty ? "" : ", monitor named " + monitorNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs (\(monitorNamingWithinOneView[$0.key] ?? 0) within one view)" }.joined(separator: ", "))"
+        "seeds \(seeds), passed \(passed), violations \(violations), commits \(committedSequences), requests \(completedRequests), view changes \(viewChanges), state transfers \(stateTransfers), crashes \(crashes), events \(events)\(runsNaming.isEmpty ? "" : ", named with evidence " + runsNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs" }.joined(separator: ", "))\(monitorNaming.isEmpty ? "" : ", monitor named " + monitorNaming.sorted { $0.key < $1.key }.map { "r\($0.key) in \($0.value) runs (\(monitorNamingWithinOneView[$0.key] ?? 0) within one view)" }.joined(separator: ", "))\(floodingText)"
     }
 }
 

@@ -39,6 +39,15 @@ struct ByzantineScenarioTests {
         let summary = Sweep.run(SimulationOptions(replicaCount: 4), seeds: seeds(1000))
         #expect(summary.accused.isEmpty, "accused: \(summary.accused)")
         #expect(summary.monitorNaming.isEmpty, "monitor named: \(summary.monitorNaming)")
+        #expect(summary.monitorFlooding.isEmpty, "flooding named: \(summary.monitorFlooding)")
+    }
+
+    @Test("ACCEPTANCE 8 (SIM): a replica flooding validly signed far-future messages is named by the monitor in ≥ 99 % of runs; S1–S4 and L1 hold")
+    func monitorNamesFlooder() {
+        let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: .flood, byzantineReplicas: [1]), seeds: seeds(100))
+        #expect(summary.violations == 0, "\(describe(summary))")
+        #expect(Double(summary.monitorFlooding[1] ?? 0) >= 0.99 * Double(summary.seeds), "\(summary.description)")
+        #expect(summary.monitorFlooding.keys.allSatisfy { $0 == 1 })
     }
 
     @Test("ACCEPTANCE 7 (SIM): the monitor names an equivocating primary and a double-voting backup within one view in ≥ 99 % of runs, and nobody else", arguments: [

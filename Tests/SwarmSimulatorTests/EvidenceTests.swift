@@ -4,6 +4,7 @@ import SwarmCore
 import SwarmCrypto
 import SwarmMonitorCore
 import SwarmWire
+import SwarmSimulator
 
 @Suite("Equivocation evidence")
 struct EvidenceTests {
@@ -38,5 +39,22 @@ struct EvidenceTests {
         _ = detector.observe(prepare(2, digestByte: 1))
         #expect(detector.observe(forged).isEmpty, "a forgery accuses nobody")
         #expect(detector.unauthentic == 1)
+    }
+}
+
+@Suite("Flooding detector")
+struct FloodingDetectorTests {
+    @Test("Far-future votes from one replica are named once past the threshold; in-window traffic never")
+    func farFuture() throws {
+        let keys = SimulatedKeys(scheme: .test, replicaCount: 4, clientCount: 1)
+        let configuration = try Configuration(replicaCount: 4, checkpointInterval: 4, watermarkWindow: 8)
+        var detector = FloodingDetector(configuration: configuration, crypto: keys.verifier, threshold: 5)
+        func vote(_ sender: ReplicaID, _ sequence: UInt64) -> SignedMessage {
+            SignedMessage.sign(.prepare(Vote(sender: sender, view: 0, sequence: sequence, digest: .zero)), cluster: configuration.cluster) { keys.crypto(for: sender).sign($0) }
+        }
+        for sequence in 1 ... 16 { for sender in 0 ..< 4 { #expect(detector.observe(vote(ReplicaID(sender), UInt64(sequence))).isEmpty) } }
+        var findings: [Finding] = []
+        for offset in 0 ..< 10 { findings += detector.observe(vote(2, 1_000 + UInt64(offset))) }
+        #expect(findings == [.flooding(replica: 2, farFutureMessages: 5)])
     }
 }

@@ -1,0 +1,62 @@
+import SwarmCore
+import SwarmWire
+
+/// Detects replicas that sign messages no correct replica would: votes far beyond the
+/// cluster's watermarks, checkpoints far ahead, view changes for views far ahead. A
+/// correct replica signs only inside (h, h + L] of its own stable checkpoint h, and h
+/// never runs ahead of what f + 1 replicas have checkpointed by more than L; so a vote
+/// beyond (f + 1)-th highest checkpoint + 2L is a protocol violation, not a slow network.
+///
+/// Pure: messages in, findings out. Bounded: one counter and one checkpoint per replica.
+public struct FloodingDetector: Sendable {
+    let configuration: Configuration
+    let crypto: any ProtocolCrypto
+    /// How many far-future messages make a finding.
+    let threshold: Int
+    var highestCheckpoint: [ReplicaID: SequenceNumber] = [:]
+    var highestView: [ReplicaID: ViewNumber] = [:]
+    var farMessages: [ReplicaID: Int] = [:]
+    var named = Set<ReplicaID>()
+
+    public init(configuration: Configuration, crypto: any ProtocolCrypto, threshold: Int = 20) {
+        self.configuration = configuration
+        self.crypto = crypto
+        self.threshold = threshold
+    }
+
+    /// The (f + 1)-th highest value: at least one correct replica reached it, and f liars
+    /// cannot raise it.
+    func robust(_ values: [ReplicaID: UInt64]) -> UInt64 {
+        let sorted = values.values.sorted(by: >)
+        let index = configuration.weakQuorum - 1
+        return sorted.count > index ? sorted[index] : 0
+    }
+
+    public mutating func observe(_ message: SignedMessage) -> [Finding] {
+        guard let signer = message.payload.replicaSender, configuration.isReplica(signer) else { return [] }
+        let sequenceBound = robust(highestCheckpoint) + 2 * configuration.watermarkWindow
+        let viewBound = robust(highestView) + configuration.maxViewsAhead
+        var far = false
+        switch message.payload {
+        case let .prePrepare(m): far = m.sequence > sequenceBound || m.view > viewBound
+        case let .prepare(m), let .commit(m): far = m.sequence > sequenceBound || m.view > viewBound
+        case let .checkpoint(m): far = m.sequence > sequenceBound
+        case let .viewChange(m): far = m.newView > viewBound
+        default: return []
+        }
+        guard crypto.verify(message) else { return [] }
+        if !far {
+            switch message.payload {
+            case let .checkpoint(m): highestCheckpoint[signer] = max(highestCheckpoint[signer] ?? 0, m.sequence)
+            case let .prePrepare(m): highestView[signer] = max(highestView[signer] ?? 0, m.view)
+            case let .prepare(m), let .commit(m): highestView[signer] = max(highestView[signer] ?? 0, m.view)
+            case let .viewChange(m): highestView[signer] = max(highestView[signer] ?? 0, m.newView)
+            default: break
+            }
+            return []
+        }
+        farMessages[signer, default: 0] += 1
+        guard farMessages[signer]! >= threshold, named.insert(signer).inserted else { return [] }
+        return [.flooding(replica: signer, farFutureMessages: farMessages[signer]!)]
+    }
+}
