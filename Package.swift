@@ -89,6 +89,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "SwarmSecurityLog",
+            dependencies: ["SwarmWire", "SwarmCrypto"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "SwarmClient",
             dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmNode", "ZeroMQ"],
             swiftSettings: strict
@@ -105,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -118,6 +123,7 @@ let package = Package(
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmCrypto"]),
+        .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator"]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),
     ],
     swiftLanguageModes: [.v6]
