@@ -18,6 +18,9 @@ public final class MonitorService {
     let context: ZMQContext
     let subscriber: ZMQSocket
     var detector: EquivocationDetector
+    var flooding: FloodingDetector
+    /// Findings per replica, for status and tests.
+    public private(set) var findings: [UInt32: [String]] = [:]
     public private(set) var observed = 0
     public private(set) var malformed = 0
     public private(set) var evidenceFiles: [String] = []
@@ -28,7 +31,9 @@ public final class MonitorService {
         self.logger = logger
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let replicaCertificates = try (0 ..< UInt32(topology.replicas.count)).map { try topology.publicCertificate(of: $0) }
-        detector = EquivocationDetector(crypto: Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey)))
+        let crypto = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
+        detector = EquivocationDetector(crypto: crypto)
+        flooding = FloodingDetector(configuration: try topology.configuration(), crypto: crypto)
         context = try ZMQContext(ioThreads: 1)
         subscriber = try context.makeSocket(.sub)
         try subscriber.setLinger(milliseconds: 0)
@@ -58,10 +63,32 @@ public final class MonitorService {
                     continue
                 }
                 observed += 1
-                for case let .equivocation(evidence) in detector.observe(message) {
-                    try record(evidence)
+                for finding in detector.observe(message) + flooding.observe(message) {
+                    switch finding {
+                    case let .equivocation(evidence):
+                        try record(evidence)
+                    case let .flooding(replica, count):
+                        findings[replica, default: []].append("flooding")
+                        try appendFinding(["type": "flooding", "replica": "\(replica)", "far_future_messages": "\(count)"])
+                        logger.warning("replica \(replica) is flooding: \(count) validly signed messages far beyond the watermarks")
+                    }
                 }
             }
+        }
+    }
+
+    /// One JSON line per finding in `findings.jsonl`, for tools that tail it.
+    func appendFinding(_ fields: [String: String]) throws {
+        var object = fields
+        object["time"] = ISO8601DateFormatter().string(from: Date())
+        let line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8)
+        let path = dataDirectory + "/findings.jsonl"
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(line)
+            try handle.close()
+        } else {
+            try line.write(to: URL(fileURLWithPath: path))
         }
     }
 
@@ -73,6 +100,8 @@ public final class MonitorService {
         let path = "\(dataDirectory)/evidence-r\(slot.signer)-\(slot.kind.description.lowercased())-v\(slot.view)-n\(slot.sequence).json"
         try encoder.encode(file).write(to: URL(fileURLWithPath: path))
         evidenceFiles.append(path)
+        findings[slot.signer, default: []].append("equivocation")
+        try appendFinding(["type": "equivocation", "replica": "\(slot.signer)", "evidence": path])
         logger.warning("replica \(slot.signer) equivocated: two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence); evidence in \(path)")
     }
 }

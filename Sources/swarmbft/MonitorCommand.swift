@@ -22,6 +22,9 @@ struct MonitorCommand: ParsableCommand {
         let service = try MonitorService(topology: loaded, certificate: certificate, dataDirectory: dataDir, logger: Logger(label: "swarmbft.monitor"))
         try service.run(until: duration.map { Date().addingTimeInterval($0) }) { stopRequested != 0 }
         print("monitor: \(service.observed) messages observed, \(service.malformed) malformed, \(service.evidenceFiles.count) evidence files")
+        for (replica, kinds) in service.findings.sorted(by: { $0.key < $1.key }) {
+            print("  replica \(replica): " + Dictionary(grouping: kinds, by: { $0 }).map { "\($0.key) ×\($0.value.count)" }.sorted().joined(separator: ", "))
+        }
     }
 }
 
