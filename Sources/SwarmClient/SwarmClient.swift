@@ -46,7 +46,7 @@ public final class SwarmClient {
         configuration = try topology.configuration()
         signing = certificate.signing
         key = ClientKey(bytes: certificate.signing.publicKey.bytes)
-        let replicaCertificates = try (0 ..< UInt32(topology.replicas.count)).map { try topology.publicCertificate(of: $0) }
+        let replicaCertificates = try topology.replicaCertificates()
         verifier = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
         nextRequestID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         context = try ZMQContext(ioThreads: 1)

@@ -30,7 +30,7 @@ public final class MonitorService {
         self.dataDirectory = dataDirectory
         self.logger = logger
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let replicaCertificates = try (0 ..< UInt32(topology.replicas.count)).map { try topology.publicCertificate(of: $0) }
+        let replicaCertificates = try topology.replicaCertificates()
         let crypto = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
         detector = EquivocationDetector(crypto: crypto)
         flooding = FloodingDetector(configuration: try topology.configuration(), crypto: crypto)

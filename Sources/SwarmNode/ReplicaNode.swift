@@ -59,7 +59,7 @@ public final class ReplicaNode {
         configuration = try topology.configuration()
         guard configuration.isReplica(id) else { throw TopologyError("replica \(id) is not in the topology (0..<\(configuration.replicaCount))") }
         let secret = try topology.secretCertificate(of: id)
-        let publicCertificates = try (0 ..< UInt32(topology.replicas.count)).map { try topology.publicCertificate(of: $0) }
+        let publicCertificates = try topology.replicaCertificates()
         guard publicCertificates[Int(id)].ed25519PublicKey == secret.signing.publicKey else {
             throw TopologyError("replicas[\(id)]: the secret certificate does not match the public certificate in the topology")
         }

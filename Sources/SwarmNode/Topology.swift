@@ -197,6 +197,11 @@ public struct Topology: Codable, Sendable {
         }
     }
 
+    /// Every replica's public certificate, indexed by replica id.
+    public func replicaCertificates() throws -> [PublicCertificate] {
+        try (0 ..< UInt32(replicas.count)).map { try publicCertificate(of: $0) }
+    }
+
     public func secretCertificate(of replica: UInt32) throws -> SecretCertificate {
         guard let entry = replicas.first(where: { $0.id == replica }) else { throw TopologyError("no replica \(replica)") }
         let path = resolve(entry.certificate) + "_secret"

@@ -39,7 +39,7 @@ struct EvidenceCommand: ParsableCommand {
 
         func run() throws {
             let loaded = try Topology.load(path: topology)
-            let keys = try (0 ..< UInt32(loaded.replicas.count)).map { try loaded.publicCertificate(of: $0).ed25519PublicKey }
+            let keys = try loaded.replicaCertificates().map(\.ed25519PublicKey)
             let evidence: EvidenceFile
             do { evidence = try JSONDecoder().decode(EvidenceFile.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
                 print("evidence: \(file) is not an evidence file: \(error)")
