@@ -66,18 +66,40 @@ public struct Topology: Codable, Sendable {
     public var timeouts: Timeouts
     /// A directory of public client certificates allowed to reach the replicas' ROUTERs.
     public var clientKeys: String
+    /// A directory of public certificates allowed to issue `swarmbft admin` commands.
+    public var adminKeys: String
+    /// Where the monitor serves the security event stream.
+    public var events: EventsEntry
     public var replicas: [ReplicaEntry]
+
+    /// The security event stream: a PUB socket (`publish_port`) and a ROUTER (`catchup_port`)
+    /// that replays events from the security log to late joiners.
+    public struct EventsEntry: Codable, Sendable, Equatable {
+        public var host: String
+        public var publishPort: Int
+        public var catchupPort: Int
+
+        enum CodingKeys: String, CodingKey {
+            case host, publishPort = "publish_port", catchupPort = "catchup_port"
+        }
+
+        public init(host: String, publishPort: Int, catchupPort: Int) {
+            self.host = host
+            self.publishPort = publishPort
+            self.catchupPort = catchupPort
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case swarmID = "swarm_id", clusterID = "cluster_id", epoch, protectionLevel = "protection_level", testMode = "test_mode"
         case checkpointInterval = "checkpoint_interval", watermarkWindow = "watermark_window", maxBatchRequests = "max_batch_requests"
-        case timeouts, clientKeys = "client_keys", replicas
+        case timeouts, clientKeys = "client_keys", adminKeys = "admin_keys", events, replicas
     }
 
     /// The directory the topology file lives in; certificate paths are relative to it.
     public var baseDirectory = "."
 
-    public init(swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: String = "standard", testMode: Bool = false, checkpointInterval: UInt64 = 128, watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", replicas: [ReplicaEntry]) {
+    public init(swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: String = "standard", testMode: Bool = false, checkpointInterval: UInt64 = 128, watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", adminKeys: String = "admins", events: EventsEntry? = nil, replicas: [ReplicaEntry]) {
         self.swarmID = swarmID
         self.clusterID = clusterID
         self.epoch = epoch
@@ -88,7 +110,15 @@ public struct Topology: Codable, Sendable {
         self.maxBatchRequests = maxBatchRequests
         self.timeouts = timeouts
         self.clientKeys = clientKeys
+        self.adminKeys = adminKeys
+        self.events = events ?? Topology.defaultEvents(replicas)
         self.replicas = replicas
+    }
+
+    /// Without an `events` section the stream listens beside replica 0: its monitor port + 100 and + 101.
+    static func defaultEvents(_ replicas: [ReplicaEntry]) -> EventsEntry {
+        let first = replicas.first
+        return EventsEntry(host: first?.host ?? "127.0.0.1", publishPort: (first?.monitorPort ?? 7300) + 100, catchupPort: (first?.monitorPort ?? 7300) + 101)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,7 +133,9 @@ public struct Topology: Codable, Sendable {
         maxBatchRequests = try container.decodeIfPresent(Int.self, forKey: .maxBatchRequests) ?? 256
         timeouts = try container.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? Timeouts()
         clientKeys = try container.decodeIfPresent(String.self, forKey: .clientKeys) ?? "clients"
+        adminKeys = try container.decodeIfPresent(String.self, forKey: .adminKeys) ?? "admins"
         replicas = try container.decode([ReplicaEntry].self, forKey: .replicas)
+        events = try container.decodeIfPresent(EventsEntry.self, forKey: .events) ?? Topology.defaultEvents(replicas)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -118,6 +150,8 @@ public struct Topology: Codable, Sendable {
         try container.encode(maxBatchRequests, forKey: .maxBatchRequests)
         try container.encode(timeouts, forKey: .timeouts)
         try container.encode(clientKeys, forKey: .clientKeys)
+        try container.encode(adminKeys, forKey: .adminKeys)
+        try container.encode(events, forKey: .events)
         try container.encode(replicas, forKey: .replicas)
     }
 
@@ -160,6 +194,10 @@ public struct Topology: Codable, Sendable {
             guard FileManager.default.fileExists(atPath: resolve(replica.certificate)) else {
                 throw TopologyError("replicas[\(replica.id)].certificate: \(resolve(replica.certificate)) does not exist")
             }
+        }
+        for (field, port) in [("events.publish_port", events.publishPort), ("events.catchup_port", events.catchupPort)] {
+            guard (1 ... 65535).contains(port) else { throw TopologyError("\(field) = \(port) is not a port") }
+            guard endpoints.insert("\(events.host):\(port)").inserted else { throw TopologyError("\(field): \(events.host):\(port) is used twice") }
         }
         do { _ = try configuration() } catch { throw TopologyError("replicas: \(error)") }
     }
@@ -212,11 +250,20 @@ public struct Topology: Codable, Sendable {
 
     /// Public certificates of the clients allowed to connect.
     public func clientCertificates() throws -> [PublicCertificate] {
-        let directory = resolve(clientKeys)
+        try publicCertificates(in: clientKeys, field: "client_keys")
+    }
+
+    /// Public certificates of the operators allowed to issue `swarmbft admin` commands.
+    public func adminCertificates() throws -> [PublicCertificate] {
+        try publicCertificates(in: adminKeys, field: "admin_keys")
+    }
+
+    func publicCertificates(in relative: String, field: String) throws -> [PublicCertificate] {
+        let directory = resolve(relative)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         return try names.filter { $0.hasSuffix(".key") }.sorted().map { name in
             do { return try CertificateFile.readPublic(path: directory + "/" + name) } catch {
-                throw TopologyError("client_keys: \(directory)/\(name): \(error)")
+                throw TopologyError("\(field): \(directory)/\(name): \(error)")
             }
         }
     }

@@ -20,7 +20,7 @@ struct TopologyInit: ParsableCommand {
 
     @Option(help: "Number of replicas (n ≥ 4).") var replicas = 4
     @Option(help: "Output directory.") var out: String
-    @Option(help: "First port; replica i uses base+i (mesh), base+100+i (router), base+200+i (monitor tap).") var basePort = 7100
+    @Option(help: "First port; replica i uses base+i (mesh), base+100+i (router), base+200+i (monitor tap); base+300 and base+301 serve the event stream.") var basePort = 7100
     @Option(help: "Host the replicas listen on.") var host = "127.0.0.1"
     @Option(help: "Number of client certificates to create.") var clients = 1
     @Option(help: "Swarm id (default: swarm-<ms>-<rand>).") var swarmID: String?
@@ -36,23 +36,26 @@ struct TopologyInit: ParsableCommand {
             try CertificateFile.write(certificate, directory: keys)
             entries.append(Topology.ReplicaEntry(id: UInt32(index), host: host, meshPort: basePort + index, routerPort: basePort + 100 + index, monitorPort: basePort + 200 + index, certificate: "keys/replica-\(index).key"))
         }
-        for index in 0 ..< clients {
-            let certificate = SecretCertificate.generate(name: "client-\(index)")
-            let paths = try CertificateFile.write(certificate, directory: keys)
-            // The public half goes into the allowlist directory.
-            try FileManager.default.createDirectory(atPath: clientDirectory, withIntermediateDirectories: true)
-            let target = clientDirectory + "/client-\(index).key"
-            try? FileManager.default.removeItem(atPath: target)
-            try FileManager.default.copyItem(atPath: paths.publicPath, toPath: target)
-        }
+        for index in 0 ..< clients { try Self.generateListed("client-\(index)", keys: keys, allowlist: clientDirectory) }
+        try Self.generateListed("admin-0", keys: keys, allowlist: out + "/admins")
         let id = swarmID ?? "swarm-\(Int(Date().timeIntervalSince1970 * 1000))-\(hexString(SodiumRandom.bytes(3)))"
-        let topology = Topology(swarmID: id, clusterID: "swarmbft-\(replicas)", protectionLevel: protectionLevel, testMode: testMode, replicas: entries)
+        let events = Topology.EventsEntry(host: host, publishPort: basePort + 300, catchupPort: basePort + 301)
+        let topology = Topology(swarmID: id, clusterID: "swarmbft-\(replicas)", protectionLevel: protectionLevel, testMode: testMode, events: events, replicas: entries)
         let path = out + "/topology.yaml"
         try topology.yaml().write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try Topology.load(path: path)
         let configuration = try loaded.configuration()
         print("wrote \(path): n = \(replicas), f = \(configuration.faultTolerance), q = \(configuration.quorum)")
-        print("keys in \(keys) (secrets mode 0600), client allowlist in \(clientDirectory)")
+        print("keys in \(keys) (secrets mode 0600), client allowlist in \(clientDirectory), admin allowlist in \(out)/admins")
+    }
+
+    /// A new certificate in `keys`, its public half copied into the allowlist directory.
+    static func generateListed(_ name: String, keys: String, allowlist: String) throws {
+        let paths = try CertificateFile.write(SecretCertificate.generate(name: name), directory: keys)
+        try FileManager.default.createDirectory(atPath: allowlist, withIntermediateDirectories: true)
+        let target = allowlist + "/\(name).key"
+        try? FileManager.default.removeItem(atPath: target)
+        try FileManager.default.copyItem(atPath: paths.publicPath, toPath: target)
     }
 }
 
