@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // MARK: C shims (system libraries through pkg-config)
@@ -99,6 +100,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Orchestration (local replica processes, benchmark)
+        .target(
+            name: "SwarmOrchestrator",
+            dependencies: [
+                "SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+
         // MARK: Simulation (drives the pure core with seeded faults)
         .target(
             name: "SwarmSimulator",
@@ -110,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmOrchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -122,7 +133,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmCrypto"]),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto"]),
         .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator"]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),
     ],

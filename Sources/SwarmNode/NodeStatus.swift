@@ -27,12 +27,16 @@ public struct NodeStatus: Codable, Sendable {
     public var connectivity: PeerConnectivity
     public var tapPublished: Int
     public var tapDropped: Int
+    /// Batches this replica executed; with `counters.executedRequests` the mean batch size.
+    /// Optional so that status files of older nodes still decode.
+    public var executedBatches: Int?
 
     enum CodingKeys: String, CodingKey {
         case replica, view, primary, status, counters, dropped
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
         case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity, tapPublished = "tap_published", tapDropped = "tap_dropped"
+        case executedBatches = "executed_batches"
     }
 }
 
@@ -56,7 +60,8 @@ extension ReplicaNode {
             zapDenied: authenticator.allCounts.mapValues(\.denied),
             connectivity: connectivity,
             tapPublished: tap.published,
-            tapDropped: tap.dropped
+            tapDropped: tap.dropped,
+            executedBatches: replica.metrics.executedBatches
         )
     }
 

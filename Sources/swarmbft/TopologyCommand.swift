@@ -29,33 +29,18 @@ struct TopologyInit: ParsableCommand {
 
     func run() throws {
         guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4 (n ≥ 3f + 1 with f ≥ 1)") }
-        let keys = out + "/keys", clientDirectory = out + "/clients"
-        var entries: [Topology.ReplicaEntry] = []
-        for index in 0 ..< replicas {
-            let certificate = SecretCertificate.generate(name: "replica-\(index)")
-            try CertificateFile.write(certificate, directory: keys)
-            entries.append(Topology.ReplicaEntry(id: UInt32(index), host: host, meshPort: basePort + index, routerPort: basePort + 100 + index, monitorPort: basePort + 200 + index, certificate: "keys/replica-\(index).key"))
-        }
-        for index in 0 ..< clients { try Self.generateListed("client-\(index)", keys: keys, allowlist: clientDirectory) }
-        try Self.generateListed("admin-0", keys: keys, allowlist: out + "/admins")
-        let id = swarmID ?? "swarm-\(Int(Date().timeIntervalSince1970 * 1000))-\(hexString(SodiumRandom.bytes(3)))"
-        let events = Topology.EventsEntry(host: host, publishPort: basePort + 300, catchupPort: basePort + 301)
-        let topology = Topology(swarmID: id, clusterID: "swarmbft-\(replicas)", protectionLevel: protectionLevel, testMode: testMode, events: events, replicas: entries)
-        let path = out + "/topology.yaml"
-        try topology.yaml().write(toFile: path, atomically: true, encoding: .utf8)
-        let loaded = try Topology.load(path: path)
+        var generator = TopologyGenerator()
+        generator.replicaCount = replicas
+        generator.basePort = basePort
+        generator.host = host
+        generator.clientCount = clients
+        generator.swarmID = swarmID
+        generator.protectionLevel = protectionLevel
+        generator.testMode = testMode
+        let loaded = try generator.write(to: out)
         let configuration = try loaded.configuration()
-        print("wrote \(path): n = \(replicas), f = \(configuration.faultTolerance), q = \(configuration.quorum)")
-        print("keys in \(keys) (secrets mode 0600), client allowlist in \(clientDirectory), admin allowlist in \(out)/admins")
-    }
-
-    /// A new certificate in `keys`, its public half copied into the allowlist directory.
-    static func generateListed(_ name: String, keys: String, allowlist: String) throws {
-        let paths = try CertificateFile.write(SecretCertificate.generate(name: name), directory: keys)
-        try FileManager.default.createDirectory(atPath: allowlist, withIntermediateDirectories: true)
-        let target = allowlist + "/\(name).key"
-        try? FileManager.default.removeItem(atPath: target)
-        try FileManager.default.copyItem(atPath: paths.publicPath, toPath: target)
+        print("wrote \(out)/topology.yaml: n = \(replicas), f = \(configuration.faultTolerance), q = \(configuration.quorum)")
+        print("keys in \(out)/keys (secrets mode 0600), client allowlist in \(out)/clients, admin allowlist in \(out)/admins")
     }
 }
 
