@@ -17,10 +17,16 @@ final class MonitorTap {
     let replica: UInt32
     private(set) var published = 0
     private(set) var dropped = 0
+    /// Built once: the tap sees every message, and formatting a topic string per message
+    /// showed in the replica profile.
+    private let topicIn: [UInt8]
+    private let topicOut: [UInt8]
 
     init(socket: ZMQSocket, replica: UInt32) {
         self.socket = socket
         self.replica = replica
+        topicIn = Array("tap/\(replica)/in".utf8)
+        topicOut = Array("tap/\(replica)/out".utf8)
     }
 
     func publish(_ frame: [UInt8], outbound: Bool, peer: UInt32 = MonitorTap.anyPeer) {
@@ -28,9 +34,10 @@ final class MonitorTap {
         meta.u32(replica)
         meta.u8(outbound ? 1 : 0)
         meta.u32(peer)
-        meta.u64(UInt64(Date().timeIntervalSince1970 * 1_000_000))
-        let topic = Array("tap/\(replica)/\(outbound ? "out" : "in")".utf8)
-        if (try? socket.send([topic, meta.bytes, frame], flags: .dontWait)) == true {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        meta.u64(UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000)
+        if (try? socket.send([outbound ? topicOut : topicIn, meta.bytes, frame], flags: .dontWait)) == true {
             published += 1
         } else {
             dropped += 1

@@ -13,8 +13,8 @@ import SwarmWire
 /// index's own result slot.
 final class VerifiedFrames: @unchecked Sendable {
     let capacity: Int
-    private var frames: Set<[UInt8]> = []
-    private var order: [[UInt8]] = []
+    private var frames: Set<FrameKey> = []
+    private var order: [FrameKey] = []
     private var oldest = 0
     private(set) var hits = 0
     private(set) var misses = 0
@@ -24,13 +24,14 @@ final class VerifiedFrames: @unchecked Sendable {
     }
 
     func contains(_ frame: [UInt8]) -> Bool {
-        if frames.contains(frame) { hits += 1; return true }
+        if frames.contains(FrameKey(frame)) { hits += 1; return true }
         misses += 1
         return false
     }
 
     /// Remembers a verified frame, evicting the oldest beyond the capacity.
     func insert(_ frame: [UInt8]) {
+        let frame = FrameKey(frame)
         guard frames.insert(frame).inserted else { return }
         if order.count < capacity {
             order.append(frame)
@@ -49,7 +50,7 @@ final class VerifiedFrames: @unchecked Sendable {
             work.append(message)
             if case let .prePrepare(m) = message.payload { work += m.batch }
         }
-        work.removeAll { frames.contains($0.frame) }
+        work.removeAll { frames.contains(FrameKey($0.frame)) }
         guard !work.isEmpty else { return }
         let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: work.count)
         defer { results.deallocate() }
@@ -64,6 +65,28 @@ final class VerifiedFrames: @unchecked Sendable {
             }
         }
         for (index, message) in work.enumerated() where results[index] { insert(message.frame) }
+    }
+}
+
+/// A frame as a key of the verified set: equal only when every byte is equal, but hashed
+/// by its last 32 bytes (the S half of its Ed25519 signature) and its length. Hashing the
+/// whole array fed `Hasher` one byte at a time and was the top Swift symbol of the replica
+/// profile: each request frame is looked up several times, and PRE-PREPAREs are kilobytes.
+/// Only frames that verified are inserted, and distinct valid frames with equal signature
+/// tails do not occur, so an attacker cannot crowd one bucket; a forged frame that copies a
+/// valid tail costs one full comparison and misses.
+struct FrameKey: Hashable {
+    let frame: [UInt8]
+
+    init(_ frame: [UInt8]) { self.frame = frame }
+
+    static func == (lhs: FrameKey, rhs: FrameKey) -> Bool { lhs.frame == rhs.frame }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(frame.count)
+        frame.withUnsafeBytes { bytes in
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes.suffix(32)))
+        }
     }
 }
 
