@@ -50,7 +50,14 @@ final class VerifiedFrames: @unchecked Sendable {
             work.append(message)
             if case let .prePrepare(m) = message.payload { work += m.batch }
         }
-        work.removeAll { frames.contains(FrameKey($0.frame)) }
+        // One verification per distinct frame: a drained batch often holds the same request
+        // several times (from the client and forwarded by each backup, or loose and inside a
+        // PRE-PREPARE), and each copy used to be verified.
+        var pending = Set<FrameKey>()
+        work.removeAll { message in
+            let key = FrameKey(message.frame)
+            return frames.contains(key) || !pending.insert(key).inserted
+        }
         guard !work.isEmpty else { return }
         let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: work.count)
         defer { results.deallocate() }
