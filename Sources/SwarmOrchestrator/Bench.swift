@@ -23,6 +23,10 @@ public enum Bench {
         meshOptions.basePort = options.basePort ?? 25_000 + Int(getpid() % 90) * 400
         meshOptions.maxBatchRequests = options.maxBatchRequests
         meshOptions.binaryPath = options.binaryPath
+        // Generous: a replica may run under a profiler (valgrind starts slowly and needs
+        // time to write its profile after SIGTERM).
+        meshOptions.startTimeoutSeconds = 90
+        meshOptions.stopGraceSeconds = 30
         progress("starting \(options.replicas) replicas in \(directory) (ports \(meshOptions.basePort) ...)")
         let mesh = try LocalMesh(directory: directory, options: meshOptions)
         try mesh.start()

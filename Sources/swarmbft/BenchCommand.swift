@@ -16,6 +16,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "First port of the mesh (default: derived from the process id).") var basePort: Int?
     @Option(help: "Largest batch the primary proposes (default: the topology's).") var maxBatch: Int?
     @Option(help: "Directory for the mesh (kept afterwards; default: a temporary one, removed).") var directory: String?
+    @Option(help: "The swarmbft executable the replicas run (default: this one); for comparing builds or profiling under a wrapper.") var binary: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -29,6 +30,7 @@ struct BenchCommand: ParsableCommand {
         options.basePort = basePort
         options.maxBatchRequests = maxBatch
         options.directory = directory
+        options.binaryPath = binary
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         let result = try Bench.run(options) { step in
             FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
