@@ -37,7 +37,7 @@ public enum Bench {
         let certificates = try (0 ..< options.clients).map { try mesh.clientCertificate($0) }
         let laneCount = min(options.lanes, options.clients)
         let lanes = try (0 ..< laneCount).map { lane in
-            try BenchLane(topology: topology, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] }, payloadBytes: options.payloadBytes)
+            try BenchLane(topology: topology, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] }, payloadBytes: options.payloadBytes, sendToAll: options.sendToAll)
         }
         let start = monotonicNanoseconds() + 200_000_000
         let schedule = BenchSchedule(startNanoseconds: start,
@@ -116,7 +116,9 @@ public enum Bench {
         return BenchResult(parameters: options, completedRequests: completed, windowSeconds: window, throughputRps: throughput, latencyMs: latency,
                            meanBatchSize: meanBatch, processes: processes, cpuMicrosecondsPerRequest: completed > 0 ? cpuTotal * 1e6 / Double(completed) : 0,
                            coresBusy: cpuTotal / window, crypto: bound, cryptoBoundRps: bound.boundRequestsPerSecond,
-                           ratioToCryptoBound: throughput / bound.boundRequestsPerSecond, problems: problems,
+                           ratioToCryptoBound: throughput / bound.boundRequestsPerSecond,
+                           cryptoShareOfCPU: completed > 0 && cpuTotal > 0 ? bound.cpuMicrosecondsPerRequest / (cpuTotal * 1e6 / Double(completed)) : 0,
+                           problems: problems,
                            machine: .init(cores: cores, cpuModel: cpuModel()))
     }
 

@@ -10,6 +10,10 @@ public struct BenchOptions: Codable, Sendable {
     public var durationSeconds = 30.0
     /// Requests before the window are not measured (connection setup, first batches).
     public var warmupSeconds = 3.0
+    /// true: clients send each request to every replica (docs/wire-protocol.md); false: to
+    /// the primary first and to all only when retransmitting (an experiment, see
+    /// docs/benchmarks.md).
+    public var sendToAll = true
     /// Threads that drive the clients in the benchmark process.
     public var lanes = 2
     /// nil: derived from the process id, so that parallel runs do not collide.
@@ -25,7 +29,7 @@ public struct BenchOptions: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case replicas, clients, payloadBytes = "payload_bytes", durationSeconds = "duration_seconds"
-        case warmupSeconds = "warmup_seconds", lanes, basePort = "base_port", maxBatchRequests = "max_batch_requests"
+        case warmupSeconds = "warmup_seconds", sendToAll = "send_to_all", lanes, basePort = "base_port", maxBatchRequests = "max_batch_requests"
         case binaryPath = "binary", directory
     }
 

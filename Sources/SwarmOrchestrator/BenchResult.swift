@@ -54,6 +54,10 @@ public struct BenchResult: Codable, Sendable {
     public var crypto: CryptoBound
     public var cryptoBoundRps: Double
     public var ratioToCryptoBound: Double
+    /// The crypto's share of all CPU spent per request: what `ratioToCryptoBound` tends to
+    /// when the benchmark alone saturates every core. On a shared machine contention
+    /// inflates the measured CPU but not the (fastest-round) crypto costs, so it reads low.
+    public var cryptoShareOfCPU: Double
     public var problems: Problems
     public var machine: Machine
 
@@ -68,6 +72,6 @@ public struct BenchResult: Codable, Sendable {
         case parameters, completedRequests = "completed_requests", windowSeconds = "window_seconds"
         case throughputRps = "throughput_rps", latencyMs = "latency_ms", meanBatchSize = "mean_batch_size"
         case processes, cpuMicrosecondsPerRequest = "cpu_us_per_request", coresBusy = "cores_busy", crypto
-        case cryptoBoundRps = "crypto_bound_rps", ratioToCryptoBound = "ratio_to_crypto_bound", problems, machine
+        case cryptoBoundRps = "crypto_bound_rps", ratioToCryptoBound = "ratio_to_crypto_bound", cryptoShareOfCPU = "crypto_share_of_cpu", problems, machine
     }
 }

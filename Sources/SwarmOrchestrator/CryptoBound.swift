@@ -59,9 +59,10 @@ public struct CryptoBound: Codable, Sendable {
         boundRequestsPerSecond = Double(cores) * 1_000_000 / cpuMicrosecondsPerRequest
     }
 
-    /// Median of several timed rounds of Ed25519 sign and verify over a message the size
-    /// of a benchmark request, on one core.
-    public static func measure(messageBytes: Int, rounds: Int = 5, operationsPerRound: Int = 400) -> (signMicroseconds: Double, verifyMicroseconds: Double) {
+    /// The fastest of several timed rounds of Ed25519 sign and verify over a message the
+    /// size of a benchmark request, on one core. The fastest, not the median: on a shared
+    /// machine other processes only ever add time, and the bound is about the operation.
+    public static func measure(messageBytes: Int, rounds: Int = 9, operationsPerRound: Int = 300) -> (signMicroseconds: Double, verifyMicroseconds: Double) {
         let key = Ed25519.PrivateKey.generate()
         let message = SodiumRandom.bytes(messageBytes)
         let signature = key.sign(message)
@@ -77,6 +78,6 @@ public struct CryptoBound: Codable, Sendable {
         }
         // The sink keeps the optimiser from removing the loops.
         if sink == Int.min { print(sink) }
-        return (signs.sorted()[rounds / 2], verifies.sorted()[rounds / 2])
+        return (signs.min()!, verifies.min()!)
     }
 }

@@ -13,6 +13,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds measured.") var duration = 30.0
     @Option(help: "Seconds run before measuring.") var warmup = 3.0
     @Option(help: "Threads driving the clients.") var lanes = 2
+    @Option(help: "Where a client sends a request first: all (every replica, as docs/wire-protocol.md asks) or primary (retransmissions to all; an experiment).") var sendTo = "all"
     @Option(help: "First port of the mesh (default: derived from the process id).") var basePort: Int?
     @Option(help: "Largest batch the primary proposes (default: the topology's).") var maxBatch: Int?
     @Option(help: "Directory for the mesh (kept afterwards; default: a temporary one, removed).") var directory: String?
@@ -27,6 +28,8 @@ struct BenchCommand: ParsableCommand {
         options.durationSeconds = duration
         options.warmupSeconds = warmup
         options.lanes = lanes
+        guard ["all", "primary"].contains(sendTo) else { throw ValidationError("--send-to must be all or primary") }
+        options.sendToAll = sendTo == "all"
         options.basePort = basePort
         options.maxBatchRequests = maxBatch
         options.directory = directory
