@@ -159,7 +159,9 @@ public final class ReplicaNode {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: wait)
             try drainSubscriber()
             try drainRouter()
-            drainMonitors()
+            // Only when poll saw an event: an empty receive on each of the n + 1 monitor
+            // sockets costs libzmq a poll(2) of its mailbox on every turn of the loop.
+            if items[2...].contains(where: { $0.returnedEvents.contains(.pollIn) }) { drainMonitors() }
             var current = Date().timeIntervalSinceReferenceDate
             while current >= nextTick {
                 try perform(replica.tick())
