@@ -20,7 +20,15 @@ public enum Bench {
         var meshOptions = LocalMesh.Options()
         meshOptions.replicaCount = options.replicas
         meshOptions.clientCount = options.clients
-        meshOptions.basePort = options.basePort ?? 25_000 + Int(getpid() % 90) * 400
+        if let basePort = options.basePort {
+            meshOptions.basePort = basePort
+        } else {
+            // Start from the process id so parallel runs spread out; skip ranges in use.
+            let first = Int(getpid() % 90)
+            let candidates = (0 ..< 90).map { 25_000 + (first + $0) % 90 * 400 }
+            guard let free = LocalMesh.freeBasePort(candidates: candidates) else { throw LocalMeshError("no free range of 302 ports between 25000 and 61000 on 127.0.0.1") }
+            meshOptions.basePort = free
+        }
         meshOptions.maxBatchRequests = options.maxBatchRequests
         meshOptions.binaryPath = options.binaryPath
         // Generous: a replica may run under a profiler (valgrind starts slowly and needs

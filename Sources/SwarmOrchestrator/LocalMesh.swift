@@ -90,6 +90,26 @@ public final class LocalMesh {
         return String(decoding: buffer[0 ..< count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// A base port whose whole range (base ... base + 301) is free on 127.0.0.1 now,
+    /// trying `candidates` in order; nil if none is. Other meshes (tests, other users) on
+    /// the same host would otherwise make a replica fail to bind.
+    public static func freeBasePort(candidates: some Sequence<Int>) -> Int? {
+        candidates.first { base in (base ... base + 301).allSatisfy(portIsFree) }
+    }
+
+    static func portIsFree(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
     // MARK: Paths
 
     public var replicaIDs: Range<Int> { 0 ..< options.replicaCount }
@@ -152,7 +172,10 @@ public final class LocalMesh {
             for replica in waiting {
                 if FileManager.default.fileExists(atPath: statusPath(of: replica)) { waiting.remove(replica); continue }
                 if let process = processes[replica], !process.isRunning {
-                    throw LocalMeshError("replica \(replica) exited with status \(process.terminationStatus) before it was ready; see \(logPath(of: replica))")
+                    // The log's last lines go into the error: a temporary mesh directory
+                    // may be gone by the time someone reads it.
+                    let tail = log(of: replica).split(separator: "\n").suffix(3).joined(separator: " | ")
+                    throw LocalMeshError("replica \(replica) exited with status \(process.terminationStatus) before it was ready (\(logPath(of: replica)): \(tail))")
                 }
             }
             if waiting.isEmpty { break }
