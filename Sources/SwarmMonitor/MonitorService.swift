@@ -3,22 +3,29 @@ import Logging
 import SwarmAuth
 import SwarmCore
 import SwarmCrypto
+import SwarmEvents
 import SwarmMonitorCore
 import SwarmNode
+import SwarmSecurityLog
 import SwarmWire
 import ZeroMQ
 
 /// The monitor shell: SUB-connects to every replica's tap (broker-free, CURVE with a key
-/// on the topology's allowlist), feeds the pure detector, and writes each finding as an
-/// evidence file in its data directory. One thread owns the sockets.
+/// on the topology's allowlist), feeds the pure detectors, writes each finding as an
+/// evidence file in its data directory, and records every security event in its
+/// tamper-evident log and on the event stream. One thread owns the sockets.
 public final class MonitorService {
     let topology: Topology
     let dataDirectory: String
     let logger: Logger
     let context: ZMQContext
     let subscriber: ZMQSocket
+    let authenticator: ZAPAuthenticator
+    public let journal: EventJournal
     var detector: EquivocationDetector
     var flooding: FloodingDetector
+    let configuration: Configuration
+    var announcedView: ViewNumber = 0
     /// Findings per replica, for status and tests.
     public private(set) var findings: [UInt32: [String]] = [:]
     public private(set) var observed = 0
@@ -32,9 +39,22 @@ public final class MonitorService {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let replicaCertificates = try topology.replicaCertificates()
         let crypto = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
+        configuration = try topology.configuration()
         detector = EquivocationDetector(crypto: crypto)
-        flooding = FloodingDetector(configuration: try topology.configuration(), crypto: crypto)
+        flooding = FloodingDetector(configuration: configuration, crypto: crypto)
         context = try ZMQContext(ioThreads: 1)
+        // Consumers of the event stream present a client, admin or monitor key.
+        let consumers = try topology.clientCertificates() + topology.adminCertificates() + [topology.monitorCertificate()]
+        let log = logger
+        authenticator = try ZAPAuthenticator(context: context, allowlist: [EventsDomain.name: Set(consumers.map(\.curvePublicKey))], onDenial: { denial in
+            log.warning("event stream refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
+        })
+        let securityLog = try SecurityLog(directory: dataDirectory + "/security-log", signing: certificate.signing, macKey: SecurityLog.macKey(for: certificate))
+        journal = try EventJournal(log: securityLog, swarmID: topology.swarmID, node: "monitor", context: context,
+                                   publishEndpoint: "tcp://\(topology.events.host):\(topology.events.publishPort)",
+                                   catchupEndpoint: "tcp://\(topology.events.host):\(topology.events.catchupPort)",
+                                   curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey))
+        try journal.record(MonitorEvents.started(topology, configuration: configuration))
         subscriber = try context.makeSocket(.sub)
         try subscriber.setLinger(milliseconds: 0)
         try subscriber.setReceiveHighWaterMark(100_000)
@@ -48,21 +68,30 @@ public final class MonitorService {
     }
 
     deinit {
+        try? journal.flush()
+        journal.close()
         subscriber.close()
+        authenticator.stop()
         context.terminate()
     }
 
     /// Runs until `stopping()` or `deadline`.
     public func run(until deadline: Date? = nil, stopping: () -> Bool) throws {
-        var items = [PollItem(socket: subscriber, events: .pollIn)]
+        var items = [PollItem(socket: subscriber, events: .pollIn), journal.pollItem]
+        defer { try? journal.flush() }
         while !stopping(), deadline.map({ Date() < $0 }) ?? true {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 100)
+            try journal.service()
             while let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) {
                 guard let observation = TapObservation(frames: frames), let message = try? WireCodec.decode(observation.frame) else {
                     malformed += 1
                     continue
                 }
                 observed += 1
+                if case let .newView(newView) = message.payload, newView.view > announcedView {
+                    announcedView = newView.view
+                    try journal.record(MonitorEvents.viewChange(view: newView.view, primary: configuration.primary(of: newView.view), announcedBy: newView.sender))
+                }
                 for finding in detector.observe(message) + flooding.observe(message) {
                     switch finding {
                     case let .equivocation(evidence):
@@ -70,6 +99,7 @@ public final class MonitorService {
                     case let .flooding(replica, count):
                         findings[replica, default: []].append("flooding")
                         try appendFinding(["type": "flooding", "replica": "\(replica)", "far_future_messages": "\(count)"])
+                        try journal.record(MonitorEvents.flooding(replica: replica, farFutureMessages: count))
                         logger.warning("replica \(replica) is flooding: \(count) validly signed messages far beyond the watermarks")
                     }
                 }
@@ -102,6 +132,7 @@ public final class MonitorService {
         evidenceFiles.append(path)
         findings[slot.signer, default: []].append("equivocation")
         try appendFinding(["type": "equivocation", "replica": "\(slot.signer)", "evidence": path])
+        try journal.record(MonitorEvents.equivocation(file, path: path))
         logger.warning("replica \(slot.signer) equivocated: two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence); evidence in \(path)")
     }
 }

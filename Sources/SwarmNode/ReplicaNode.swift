@@ -79,11 +79,12 @@ public final class ReplicaNode {
         context = try ZMQContext(ioThreads: 1)
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
         let clientCurveKeys = Set(clientCertificates.map(\.curvePublicKey))
+        let monitorCurveKey = try topology.monitorCertificate().curvePublicKey
         let log = logger
         authenticator = try ZAPAuthenticator(context: context, allowlist: [
             MeshDomain.mesh: replicaCurveKeys,
             MeshDomain.router: replicaCurveKeys.union(clientCurveKeys),
-            MeshDomain.monitor: replicaCurveKeys.union(clientCurveKeys),
+            MeshDomain.monitor: replicaCurveKeys.union(clientCurveKeys).union([monitorCurveKey]),
         ], onDenial: { denial in
             log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
         })

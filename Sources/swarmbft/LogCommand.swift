@@ -3,13 +3,6 @@ import SwarmCrypto
 import SwarmNode
 import SwarmSecurityLog
 
-/// The MAC key of a node's security log, derived from its Ed25519 seed, so that only the
-/// node (and whoever holds its secret certificate) can check the MACs; anyone can check
-/// the chain and the signed anchors with its public key.
-func securityLogMACKey(_ certificate: SecretCertificate) -> [UInt8] {
-    certificate.signing.seed.withUnsafeBytes { Blake2b.mac256(key: Array($0), message: Array("SBFT-security-log-mac".utf8)) }
-}
-
 /// `swarmbft log ...`: the tamper-evident security log.
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "Verify the tamper-evident security log.", subcommands: [Verify.self])
@@ -24,7 +17,7 @@ struct LogCommand: ParsableCommand {
         func run() throws {
             let loaded = try Topology.load(path: topology)
             let publicKey = try loaded.publicCertificate(of: replica).ed25519PublicKey
-            let macKey = withMac ? securityLogMACKey(try loaded.secretCertificate(of: replica)) : nil
+            let macKey = withMac ? SecurityLog.macKey(for: try loaded.secretCertificate(of: replica)) : nil
             let report = LogVerifier.verify(directory: directory, publicKey: publicKey, macKey: macKey)
             if let problem = report.problem {
                 print("INVALID at entry \(report.firstBadIndex.map(String.init) ?? "?"): \(problem)")

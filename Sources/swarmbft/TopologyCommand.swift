@@ -38,6 +38,7 @@ struct TopologyInit: ParsableCommand {
         }
         for index in 0 ..< clients { try Self.generateListed("client-\(index)", keys: keys, allowlist: clientDirectory) }
         try Self.generateListed("admin-0", keys: keys, allowlist: out + "/admins")
+        try CertificateFile.write(SecretCertificate.generate(name: "monitor"), directory: keys)
         let id = swarmID ?? "swarm-\(Int(Date().timeIntervalSince1970 * 1000))-\(hexString(SodiumRandom.bytes(3)))"
         let events = Topology.EventsEntry(host: host, publishPort: basePort + 300, catchupPort: basePort + 301)
         let topology = Topology(swarmID: id, clusterID: "swarmbft-\(replicas)", protectionLevel: protectionLevel, testMode: testMode, events: events, replicas: entries)
