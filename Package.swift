@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmCrypto"]),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator"]),
         .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmEventSink", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ"]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),

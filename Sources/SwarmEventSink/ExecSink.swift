@@ -13,6 +13,9 @@ public final class ExecSink: EventSink {
     public init(command: String, statePath: String) {
         self.command = command
         self.statePath = statePath
+        // A command that exits without reading its input must fail that event, not kill
+        // the sink with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
     }
 
     public func nextSequence() throws -> UInt64? {
@@ -33,8 +36,9 @@ public final class ExecSink: EventSink {
             let input = Pipe()
             process.standardInput = input
             try process.run()
-            input.fileHandleForWriting.write(Data(delivered.json + [UInt8(ascii: "\n")]))
-            try input.fileHandleForWriting.close()
+            // A command that does not read its input is its own business; its exit status decides.
+            try? input.fileHandleForWriting.write(contentsOf: Data(delivered.json + [UInt8(ascii: "\n")]))
+            try? input.fileHandleForWriting.close()
             process.waitUntilExit()
             guard process.terminationStatus == 0 else { throw SinkError("the command exited \(process.terminationStatus) on event \(delivered.sequence); stopping so that no event is skipped") }
             try String(delivered.sequence + 1).write(toFile: statePath + ".tmp", atomically: false, encoding: .utf8)

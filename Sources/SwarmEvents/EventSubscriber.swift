@@ -7,6 +7,13 @@ public struct DeliveredEvent: Sendable {
     public var event: CloudEvent
     /// The CloudEvent exactly as the producer logged and sent it.
     public var json: [UInt8]
+
+    public init(sequence: UInt64, topic: String, event: CloudEvent, json: [UInt8]) {
+        self.sequence = sequence
+        self.topic = topic
+        self.event = event
+        self.json = json
+    }
 }
 
 /// The consumer side of the security event stream: SUB for live events, DEALER for
