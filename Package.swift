@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "SwarmNode",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

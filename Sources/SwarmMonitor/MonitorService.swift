@@ -30,6 +30,8 @@ public final class MonitorService {
     public private(set) var findings: [UInt32: [String]] = [:]
     public private(set) var observed = 0
     public private(set) var malformed = 0
+    /// Security events of replicas relayed to the stream.
+    public private(set) var relayed = 0
     public private(set) var evidenceFiles: [String] = []
 
     public init(topology: Topology, certificate: SecretCertificate, dataDirectory: String, logger: Logger) throws {
@@ -83,6 +85,10 @@ public final class MonitorService {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 100)
             try journal.service()
             while let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) {
+                if frames.count == 2, frames[0].starts(with: Array("tap/".utf8)), frames[0].reversed().starts(with: Array("/event".utf8).reversed()) {
+                    try relay(topic: frames[0], json: frames[1])
+                    continue
+                }
                 guard let observation = TapObservation(frames: frames), let message = try? WireCodec.decode(observation.frame) else {
                     malformed += 1
                     continue
@@ -105,6 +111,19 @@ public final class MonitorService {
                 }
             }
         }
+    }
+
+    /// A replica's own security event (quarantine, rate limit, control command, …), durable
+    /// in its log, goes onto the stream too, saying which replica reported it.
+    func relay(topic: [UInt8], json: [UInt8]) throws {
+        guard let event = try? CloudEvent.decode(json), let severity = event.severityLevel, let original = try? JSONDecoder().decode(JSONValue.self, from: Data(json)) else {
+            malformed += 1
+            return
+        }
+        relayed += 1
+        let reporter = event.source.split(separator: ":").last.map(String.init) ?? "replica"
+        let summary = event.data["summary"]?.stringValue ?? event.data["message"]?.stringValue ?? event.shortType
+        try journal.record(SecurityEvent(type: event.shortType, severity: severity, subject: event.subject, summary: "\(reporter): \(summary)", isFinding: event.data["class_uid"] != nil, details: ["reported_by": .string(reporter), "replica_event": original]))
     }
 
     /// One JSON line per finding in `findings.jsonl`, for tools that tail it.

@@ -27,12 +27,18 @@ public struct NodeStatus: Codable, Sendable {
     public var connectivity: PeerConnectivity
     public var tapPublished: Int
     public var tapDropped: Int
+    public var protectionLevel: String
+    /// Replicas this replica ignores (verified evidence or an admin's order).
+    public var quarantined: [UInt32]
+    /// Messages dropped by the per-peer rate limit, per peer.
+    public var rateLimitedByPeer: [String: Int]
 
     enum CodingKeys: String, CodingKey {
         case replica, view, primary, status, counters, dropped
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
         case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity, tapPublished = "tap_published", tapDropped = "tap_dropped"
+        case protectionLevel = "protection_level", quarantined, rateLimitedByPeer = "rate_limited_by_peer"
     }
 }
 
@@ -56,7 +62,10 @@ extension ReplicaNode {
             zapDenied: authenticator.allCounts.mapValues(\.denied),
             connectivity: connectivity,
             tapPublished: tap.published,
-            tapDropped: tap.dropped
+            tapDropped: tap.dropped,
+            protectionLevel: protection.level,
+            quarantined: replica.quarantined.sorted(),
+            rateLimitedByPeer: Dictionary(uniqueKeysWithValues: rateLimiter.dropped.map { ("\($0.key)", $0.value) })
         )
     }
 
