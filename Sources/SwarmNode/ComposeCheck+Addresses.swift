@@ -67,8 +67,11 @@ extension ComposeCheck {
                     problems.append("service \(name): its own host is '\(entry.host)'; it must be \(ComposeLayout.bindAll), since libzmq binds only numeric addresses")
                 }
             case .replica, .monitor:
-                if !resolves(entry.host, from: name, to: peer, services: services) {
-                    problems.append("service \(name): host '\(entry.host)' of replica \(entry.id) does not resolve to service \(peer) on a network they share")
+                // Replicas talk over the mesh only, so disconnecting the mesh partitions
+                // them; the monitor reads the taps over its bus.
+                let network = viewer == .monitor ? ComposeLayout.monitorBusNetwork : ComposeLayout.meshNetwork
+                if !resolves(entry.host, from: name, to: peer, on: network, services: services) {
+                    problems.append("service \(name): host '\(entry.host)' of replica \(entry.id) does not resolve to service \(peer) on network \(network)")
                 }
             case .sink:
                 continue // the sink never dials a replica
@@ -77,17 +80,20 @@ extension ComposeCheck {
         switch viewer {
         case .monitor where seen.events.host != ComposeLayout.bindAll:
             problems.append("service \(name): events.host is '\(seen.events.host)'; the monitor must bind \(ComposeLayout.bindAll)")
-        case .sink where !resolves(seen.events.host, from: name, to: ComposeLayout.monitorService, services: services):
-            problems.append("service \(name): events.host '\(seen.events.host)' does not resolve to service \(ComposeLayout.monitorService) on a network they share")
+        case .sink where !resolves(seen.events.host, from: name, to: ComposeLayout.monitorService, on: ComposeLayout.eventsNetwork, services: services):
+            problems.append("service \(name): events.host '\(seen.events.host)' does not resolve to service \(ComposeLayout.monitorService) on network \(ComposeLayout.eventsNetwork)")
         default: break
         }
         return problems
     }
 
-    /// Compose's DNS answers a service name on every network, an alias only on its own.
-    static func resolves(_ host: String, from client: String, to target: String, services: [String: [String: Any]]) -> Bool {
+    /// Whether `host`, looked up from `client`, names `target` on `network` and only
+    /// there: compose's DNS answers an alias only on its own network, but a service name
+    /// on every network the two share, which could carry the traffic elsewhere.
+    static func resolves(_ host: String, from client: String, to target: String, on network: String, services: [String: [String: Any]]) -> Bool {
         guard let from = services[client], let to = services[target] else { return false }
         let shared = Set(ComposeDocument.references(from, "networks")).intersection(ComposeDocument.references(to, "networks"))
-        return shared.contains { host == target || ComposeDocument.aliases(to, network: $0).contains(host) }
+        guard shared.contains(network) else { return false }
+        return ComposeDocument.aliases(to, network: network).contains(host) || (host == target && shared == [network])
     }
 }

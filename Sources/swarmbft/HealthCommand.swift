@@ -38,11 +38,22 @@ struct HealthCommand: ParsableCommand {
         }
         let status: NodeStatus
         do { status = try JSONDecoder().decode(NodeStatus.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            return .unhealthy("\(path) is malformed: \(error)")
+            return .unhealthy("\(path) is malformed: \(reason(error))")
         }
         guard runningStates.contains(status.status) else {
             return .unhealthy("replica \(status.replica) reports status '\(status.status)', not running")
         }
         return .healthy("replica \(status.replica) \(status.status), view \(status.view), last executed \(status.lastExecuted), status \(String(format: "%.1f", age)) s old")
+    }
+
+    /// One line for a decoding failure (the default description spans a paragraph).
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let DecodingError.keyNotFound(key, _): "no field '\(key.stringValue)'"
+        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
+            "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
+        case DecodingError.dataCorrupted: "not JSON"
+        default: "\(error)"
+        }
     }
 }
