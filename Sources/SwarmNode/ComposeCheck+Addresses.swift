@@ -73,8 +73,8 @@ extension ComposeCheck {
                 if !resolves(entry.host, from: name, to: peer, on: network, services: services) {
                     problems.append("service \(name): host '\(entry.host)' of replica \(entry.id) does not resolve to service \(peer) on network \(network)")
                 }
-            case .sink:
-                continue // the sink never dials a replica
+            case .sink, .agent:
+                continue // the sink never dials a replica; agents are not in the file
             }
         }
         switch viewer {

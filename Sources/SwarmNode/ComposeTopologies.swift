@@ -9,12 +9,16 @@ public enum ComposeTopologies {
         case replica(UInt32)
         case monitor
         case sink
+        /// Not a service of the generated file: the topology an operator's agent service
+        /// mounts (replicas by their mesh aliases), so adding an agent needs no new config.
+        case agent
 
         public var service: String {
             switch self {
             case let .replica(id): ComposeLayout.replicaService(id)
             case .monitor: ComposeLayout.monitorService
             case .sink: ComposeLayout.sinkService
+            case .agent: "agent"
             }
         }
     }
@@ -30,7 +34,7 @@ public enum ComposeTopologies {
             topology.replicas[index].certificate = ComposeLayout.certificatePath(id)
             topology.replicas[index].host = switch viewer {
             case .replica(id): ComposeLayout.bindAll
-            case .replica: ComposeLayout.meshAlias(id)
+            case .replica, .agent: ComposeLayout.meshAlias(id)
             // The sink never dials a replica; the bus alias at least names the right one.
             case .monitor, .sink: ComposeLayout.busAlias(id)
             }
@@ -39,8 +43,8 @@ public enum ComposeTopologies {
         return topology
     }
 
-    /// Every viewer of a topology: its replicas, the monitor and the sink.
+    /// Every viewer of a topology: its replicas, the monitor, the sink and agents.
     public static func viewers(of source: Topology) -> [Viewer] {
-        source.replicas.map { .replica($0.id) } + [.monitor, .sink]
+        source.replicas.map { .replica($0.id) } + [.monitor, .sink, .agent]
     }
 }

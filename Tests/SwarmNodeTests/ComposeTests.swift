@@ -57,6 +57,7 @@ struct ComposeTests {
         let monitor = ComposeTopologies.topology(source, for: .monitor)
         #expect(monitor.events.host == "0.0.0.0" && monitor.replicas.allSatisfy { $0.host.hasPrefix("bus-replica-") })
         #expect(ComposeTopologies.topology(source, for: .sink).events.host == "monitor")
+        #expect(ComposeTopologies.topology(source, for: .agent).replicas.map(\.host) == (0 ..< 4).map { "mesh-replica-\($0)" })
     }
 
     @Test("A missing secret, config or volume is reported with the service and the element")
