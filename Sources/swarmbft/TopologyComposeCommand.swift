@@ -27,6 +27,11 @@ struct TopologyCompose: ParsableCommand {
             problems.forEach { print("BUG: \($0)") }
             throw ExitCode(3)
         }
+        // The monitor and the sink are refused by every replica unless their key is listed.
+        let listed = loaded.resolve(loaded.clientKeys) + "/\(client).key"
+        if !FileManager.default.fileExists(atPath: listed) {
+            print("warning: \(listed) is not in the client allowlist; the monitor and the event sink will be refused until it is")
+        }
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
         try text.write(toFile: out, atomically: true, encoding: .utf8)
         print("wrote \(out): \(loaded.replicas.count) replicas, monitor, event sink; event stream on host ports \(loaded.events.publishPort) and \(loaded.events.catchupPort)")
