@@ -32,9 +32,18 @@ extension ComposeCheck {
                 continue
             }
             problems += agreement(name, seen: seen, source: topology)
+            problems += certificatesMounted(name, service, seen: seen)
             problems += hosts(name, viewer: viewer, seen: seen, services: services)
         }
         return problems
+    }
+
+    /// Loading a topology refuses a certificate path that does not exist, so every one
+    /// the container's topology names must be mounted (a config or a secret).
+    static func certificatesMounted(_ name: String, _ service: [String: Any], seen: Topology) -> [String] {
+        let mounted = Set((ComposeDocument.mounts(service, "configs") + ComposeDocument.mounts(service, "secrets")).compactMap(\.target))
+        let named = seen.replicas.map { seen.resolve($0.certificate) } + [seen.resolve(seen.events.certificate)]
+        return named.filter { !mounted.contains($0) }.map { "service \(name): its topology names \($0), which nothing mounts" }
     }
 
     static func agreement(_ name: String, seen: Topology, source: Topology) -> [String] {

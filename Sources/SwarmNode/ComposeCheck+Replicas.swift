@@ -2,8 +2,9 @@ import Foundation
 
 extension ComposeCheck {
     /// A `replica-N` service per topology replica and none other; each runs replica N,
-    /// exposes its three ports, sits on the mesh under its alias, and holds exactly one
-    /// secret: its own certificate's (a replica with another's key could sign as it).
+    /// exposes its three ports, sits on the mesh under its alias, and holds only its own
+    /// certificate's secret (a replica with another's key could sign as it); so does the
+    /// monitor (`events.certificate`).
     static func replicas(_ document: ComposeDocument, topology: Topology) -> [String] {
         var problems: [String] = []
         let services = document.services
@@ -32,13 +33,17 @@ extension ComposeCheck {
             if !ComposeDocument.aliases(service, network: ComposeLayout.meshNetwork).contains(ComposeLayout.meshAlias(id)) {
                 problems.append("service \(name): network \(ComposeLayout.meshNetwork) lacks alias \(ComposeLayout.meshAlias(id))")
             }
-            problems += ownSecret(name, service, replica: replica, secrets: secrets)
+            problems += ownSecret(name, service, certificate: replica.certificate, secrets: secrets)
+        }
+        // The monitor signs its log and serves the stream with its own key, and no other.
+        if let monitor = services[ComposeLayout.monitorService] {
+            problems += ownSecret(ComposeLayout.monitorService, monitor, certificate: topology.events.certificate, secrets: secrets)
         }
         return problems
     }
 
-    static func ownSecret(_ name: String, _ service: [String: Any], replica: Topology.ReplicaEntry, secrets: [String: Any]) -> [String] {
-        let own = (replica.certificate as NSString).lastPathComponent + "_secret"
+    static func ownSecret(_ name: String, _ service: [String: Any], certificate: String, secrets: [String: Any]) -> [String] {
+        let own = (certificate as NSString).lastPathComponent + "_secret"
         let mounted = ComposeDocument.mounts(service, "secrets")
         guard !mounted.isEmpty else { return ["service \(name): has no secret; it needs \(own)"] }
         var problems: [String] = []

@@ -12,7 +12,7 @@ public enum ComposeFile {
         /// The topology's directory as the compose file sees it (relative to the compose
         /// file, or absolute): compose resolves `file:` and bind sources against it.
         public var sourceDirectory: String
-        /// The allowlisted client key (`keys/NAME.key_secret`) the monitor and sink use.
+        /// The allowlisted client key (`keys/NAME.key_secret`) the event sink uses.
         public var client: String
 
         public init(image: String = "swarmbft:latest", sourceDirectory: String, client: String = "client-0") {
@@ -36,7 +36,7 @@ public enum ComposeFile {
         out.line(0, "services:")
         for replica in topology.replicas { writeReplica(&out, replica.id, topology: topology, options: options) }
         writeMonitor(&out, topology: topology, options: options)
-        writeSink(&out, options: options)
+        writeSink(&out, topology: topology, options: options)
         writeTopLevel(&out, topology: topology, options: options)
         return out.text
     }
@@ -94,7 +94,7 @@ public enum ComposeFile {
         out.line(1, "\(service):")
         out.line(2, "<<: *service")
         out.line(2, "hostname: \(service)")
-        out.line(2, "command: [\"monitor\", \"--topology\", \(quote(ComposeLayout.topologyPath)), \"--data-dir\", \(quote(ComposeLayout.dataDirectory)), \"--key\", \(quote(ComposeLayout.clientSecretPath(options.client)))]")
+        out.line(2, "command: [\"monitor\", \"--topology\", \(quote(ComposeLayout.topologyPath)), \"--data-dir\", \(quote(ComposeLayout.dataDirectory)), \"--key\", \(quote(ComposeLayout.monitorCertificatePath + "_secret"))]")
         out.line(2, "depends_on:")
         for replica in topology.replicas {
             out.line(3, "\(ComposeLayout.replicaService(replica.id)):")
@@ -109,11 +109,13 @@ public enum ComposeFile {
         out.line(3, "\(ComposeLayout.monitorBusNetwork): {}")
         out.line(3, "\(ComposeLayout.eventsNetwork): {}")
         writeConfigs(&out, service: service, topology: topology)
-        writeClientSecret(&out, options: options)
+        out.line(2, "secrets:")
+        out.line(3, "- source: \(ComposeLayout.monitorSecret)")
+        out.line(4, "target: \(quote(ComposeLayout.monitorCertificatePath + "_secret"))")
         writeVolumes(&out, service: service, topology: topology, options: options)
     }
 
-    static func writeSink(_ out: inout ComposeWriter, options: Options) {
+    static func writeSink(_ out: inout ComposeWriter, topology: Topology, options: Options) {
         let service = ComposeLayout.sinkService
         out.line(1, "\(service):")
         out.line(2, "<<: *service")
@@ -124,20 +126,22 @@ public enum ComposeFile {
         out.line(4, "condition: service_started")
         out.line(2, "networks:")
         out.line(3, "\(ComposeLayout.eventsNetwork): {}")
-        out.line(2, "configs:")
-        writeConfig(&out, ComposeLayout.topologyConfig(service: service), target: ComposeLayout.topologyPath)
+        // Loading a topology checks that every certificate it names exists, so the sink
+        // mounts the public keys too.
+        writeConfigs(&out, service: service, topology: topology)
         writeClientSecret(&out, options: options)
         out.line(2, "volumes:")
         writeVolume(&out, type: "volume", source: ComposeLayout.dataVolume(service: service), target: ComposeLayout.dataDirectory, readOnly: false)
     }
 
-    /// A replica or the monitor: its own topology and every replica's public certificate.
+    /// Its own topology and every public certificate that topology names.
     static func writeConfigs(_ out: inout ComposeWriter, service: String, topology: Topology) {
         out.line(2, "configs:")
         writeConfig(&out, ComposeLayout.topologyConfig(service: service), target: ComposeLayout.topologyPath)
         for replica in topology.replicas {
             writeConfig(&out, ComposeLayout.certificateConfig(replica.id), target: ComposeLayout.certificatePath(replica.id))
         }
+        writeConfig(&out, ComposeLayout.monitorCertificateConfig, target: ComposeLayout.monitorCertificatePath)
     }
 
     static func writeConfig(_ out: inout ComposeWriter, _ source: String, target: String) {
@@ -194,12 +198,16 @@ public enum ComposeFile {
             out.line(1, "\(ComposeLayout.certificateConfig(replica.id)):")
             out.line(2, "file: \(quote(source(replica.certificate, options)))")
         }
+        out.line(1, "\(ComposeLayout.monitorCertificateConfig):")
+        out.line(2, "file: \(quote(source(topology.events.certificate, options)))")
         out.blank()
         out.line(0, "secrets:")
         for replica in topology.replicas {
             out.line(1, "\(ComposeLayout.replicaSecret(replica.id)):")
             out.line(2, "file: \(quote(source(replica.certificate, options) + "_secret"))")
         }
+        out.line(1, "\(ComposeLayout.monitorSecret):")
+        out.line(2, "file: \(quote(source(topology.events.certificate, options) + "_secret"))")
         out.line(1, "\(ComposeLayout.clientSecret(options.client)):")
         out.line(2, "file: \(quote(source("keys/\(options.client).key_secret", options)))")
     }

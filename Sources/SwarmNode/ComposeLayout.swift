@@ -38,6 +38,11 @@ public enum ComposeLayout {
     public static func clientSecret(_ name: String) -> String { "\(name)-secret" }
     public static func dataVolume(service: String) -> String { "\(service)-data" }
     public static func certificatePath(_ id: UInt32) -> String { keysDirectory + "/replica-\(id).key" }
+    /// The monitor's own certificate (`events.certificate`): it signs its log and serves
+    /// the stream, so consumers and replicas need the public half, the monitor the secret.
+    public static let monitorCertificateConfig = "monitor-certificate"
+    public static let monitorSecret = "monitor-secret"
+    public static let monitorCertificatePath = keysDirectory + "/monitor.key"
     public static func clientSecretPath(_ name: String) -> String { "/run/secrets/\(name).key_secret" }
 
     /// The replica id of a service named `replica-N`, nil for any other name.

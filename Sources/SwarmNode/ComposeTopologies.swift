@@ -39,6 +39,7 @@ public enum ComposeTopologies {
             case .monitor, .sink: ComposeLayout.busAlias(id)
             }
         }
+        topology.events.certificate = ComposeLayout.monitorCertificatePath
         topology.events.host = viewer == .monitor ? ComposeLayout.bindAll : ComposeLayout.monitorService
         return topology
     }

@@ -11,7 +11,7 @@ struct TopologyCompose: ParsableCommand {
     @Option(help: "Topology file.") var topology: String
     @Option(help: "Compose file to write.") var out = "docker/compose.yaml"
     @Option(help: "Image every service runs.") var image = "swarmbft:latest"
-    @Option(help: "Allowlisted client key (keys/NAME.key_secret) for the monitor and the event sink.") var client = "client-0"
+    @Option(help: "Allowlisted client key (keys/NAME.key_secret) for the event sink.") var client = "client-0"
 
     func run() throws {
         let loaded: Topology
@@ -27,10 +27,10 @@ struct TopologyCompose: ParsableCommand {
             problems.forEach { print("BUG: \($0)") }
             throw ExitCode(3)
         }
-        // The monitor and the sink are refused by every replica unless their key is listed.
+        // The sink is refused by the monitor unless its key is listed.
         let listed = loaded.resolve(loaded.clientKeys) + "/\(client).key"
         if !FileManager.default.fileExists(atPath: listed) {
-            print("warning: \(listed) is not in the client allowlist; the monitor and the event sink will be refused until it is")
+            print("warning: \(listed) is not in the client allowlist; the event sink will be refused until it is")
         }
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
         try text.write(toFile: out, atomically: true, encoding: .utf8)

@@ -113,6 +113,18 @@ struct ComposeTests {
                             ["service replica-4: the topology has no replica 4"])
     }
 
+    @Test("The monitor holds its own key only, and every certificate a container's topology names is mounted")
+    func monitorKeyAndMounts() throws {
+        let text = try Self.generated(4), topology = try Self.topology(4)
+        Self.expectReported(try Self.planted(text, "      - source: monitor-secret\n", "      - source: client-0-secret\n"), topology,
+                            ["service monitor: secret 'client-0-secret' is ../../../topology/4-replicas/keys/client-0.key_secret, not its own monitor.key_secret"])
+        // The sink's last config mount is the monitor's certificate, which it pins.
+        let sink = try #require(text.range(of: "  event-sink:\n"))
+        let mount = try #require(text.range(of: "      - source: monitor-certificate\n        target: \"/etc/swarmbft/keys/monitor.key\"\n", range: sink.upperBound ..< text.endIndex))
+        Self.expectReported(text.replacingCharacters(in: mount, with: ""), topology,
+                            ["service event-sink: its topology names /etc/swarmbft/keys/monitor.key, which nothing mounts"])
+    }
+
     @Test("Input that is not a compose file gives a problem, not a crash")
     func badInput() throws {
         let topology = try Self.topology(4)
