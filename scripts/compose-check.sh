@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The docker compose examples, checked without a Docker engine: the compose JSON schema
 # (check-jsonschema, vendor.compose-spec), SwarmBFT's semantic check against each
-# topology, freshness (a regenerated file must equal the committed one), and negative
-# controls: broken copies that the semantic check MUST refuse.
+# topology, freshness (a regenerated file must equal the committed one), negative
+# controls (broken copies that the semantic check MUST refuse), and the healthcheck
+# (`swarmbft health`) against a live node and broken status files.
 #
 #     scripts/compose-check.sh [path/to/swarmbft]
 set -uo pipefail
@@ -15,7 +16,8 @@ fi
 command -v check-jsonschema >/dev/null 2>&1 || { echo "compose-check: check-jsonschema is not installed and pip could not install it" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/swarmbft-compose.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+node=""
+trap '[ -n "$node" ] && kill -TERM "$node" 2>/dev/null; rm -rf "$WORK"' EXIT
 passed=0
 failed=0
 pass() { passed=$((passed + 1)); echo "ok   $1"; }
@@ -80,6 +82,20 @@ if broken schema-typo '    hostname: replica-0' '    hostnme: replica-0'; then
 else
   fail "negative control: schema typo (could not plant)"
 fi
+
+# The healthcheck itself: healthy beside a live node, unhealthy (with the reason) when
+# the status file is missing, malformed or stale.
+"$BIN" topology init --replicas 4 --out "$WORK/group" --base-port $(( 30000 + RANDOM % 20000 )) > /dev/null
+"$BIN" node --topology "$WORK/group/topology.yaml" --replica 0 --data-dir "$WORK/group/data-0" --log-level warning > "$WORK/group/node.log" 2>&1 &
+node=$!
+for _ in $(seq 50); do [ -f "$WORK/group/data-0/status.json" ] && break; sleep 0.1; done
+expect_ok "health: a live node is healthy" "$BIN" health --data-dir "$WORK/group/data-0"
+kill -TERM "$node" 2>/dev/null; wait "$node" 2>/dev/null; node=""
+touch -d '-30 seconds' "$WORK/group/data-0/status.json"
+expect_refused "health: a stopped node goes stale" "is stale by" "$BIN" health --data-dir "$WORK/group/data-0"
+expect_refused "health: no status file" "is missing" "$BIN" health --data-dir "$WORK/group/nowhere"
+echo '{"replica": 0}' > "$WORK/group/data-0/status.json"
+expect_refused "health: a malformed status file" "is malformed" "$BIN" health --data-dir "$WORK/group/data-0"
 
 echo "compose check: ${passed} passed, ${failed} failed"
 [ "$failed" = 0 ]
