@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "SwarmMonitor",
             dependencies: [
-                "SwarmMonitorCore", "SwarmNode", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmEvents", "SwarmSecurityLog",
+                "SwarmMonitorCore", "SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmEvents", "SwarmSecurityLog",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

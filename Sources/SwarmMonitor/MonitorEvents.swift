@@ -31,6 +31,12 @@ enum MonitorEvents {
         ])
     }
 
+    static func evidenceHandedOver(offender: ReplicaID, accepted: Int, replicas: Int, answers: [String]) -> SecurityEvent {
+        SecurityEvent(type: "response_evidence", severity: .high, subject: subject(offender), summary: "evidence against replica \(offender) handed to the replicas: \(accepted) of \(replicas) verified it", details: [
+            "accepted": .int(Int64(accepted)), "replicas": .int(Int64(replicas)), "answers": .array(answers.map(JSONValue.string)),
+        ])
+    }
+
     static func viewChange(view: ViewNumber, primary: ReplicaID, announcedBy: ReplicaID) -> SecurityEvent {
         SecurityEvent(type: "view_change", severity: .low, subject: subject(primary), summary: "view \(view) began with replica \(primary) as primary", details: [
             "view": .int(Int64(view)), "primary": .int(Int64(primary)), "new_view_from": .int(Int64(announcedBy)),

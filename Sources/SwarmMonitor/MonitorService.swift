@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwarmAuth
+import SwarmClient
 import SwarmCore
 import SwarmCrypto
 import SwarmEvents
@@ -26,6 +27,9 @@ public final class MonitorService {
     var flooding: FloodingDetector
     let configuration: Configuration
     var announcedView: ViewNumber = 0
+    let certificate: SecretCertificate
+    /// Talks to the replicas' ROUTERs with the monitor's key, for responses.
+    var responder: SwarmClient?
     /// Findings per replica, for status and tests.
     public private(set) var findings: [UInt32: [String]] = [:]
     public private(set) var observed = 0
@@ -38,6 +42,7 @@ public final class MonitorService {
         self.topology = topology
         self.dataDirectory = dataDirectory
         self.logger = logger
+        self.certificate = certificate
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let replicaCertificates = try topology.replicaCertificates()
         let crypto = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
@@ -141,6 +146,16 @@ public final class MonitorService {
         }
     }
 
+    /// The response to proof: hand the evidence to every replica, which verifies it itself
+    /// and quarantines the offender as its protection level says (ReplicaProtection).
+    func handOver(_ evidence: Evidence, offender: UInt32) throws {
+        if responder == nil { responder = try SwarmClient(topology: topology, certificate: certificate) }
+        let answers = try responder!.control([ControlFrames.evidence, evidence.first.frame, evidence.second.frame])
+        let accepted = answers.filter(\.accepted).count
+        try journal.record(MonitorEvents.evidenceHandedOver(offender: offender, accepted: accepted, replicas: answers.count, answers: answers.map { "replica \($0.replica): \($0.text)" }))
+        logger.notice("evidence against replica \(offender) handed to the replicas: \(accepted) of \(answers.count) accepted")
+    }
+
     func record(_ evidence: Evidence) throws {
         guard let slot = SignedSlot(evidence.first.payload) else { return }
         let file = EvidenceFile(evidence, slot: slot)
@@ -152,6 +167,7 @@ public final class MonitorService {
         findings[slot.signer, default: []].append("equivocation")
         try appendFinding(["type": "equivocation", "replica": "\(slot.signer)", "evidence": path])
         try journal.record(MonitorEvents.equivocation(file, path: path))
+        try handOver(evidence, offender: slot.signer)
         logger.warning("replica \(slot.signer) equivocated: two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence); evidence in \(path)")
     }
 }

@@ -122,34 +122,37 @@ extension ReplicaNode {
             try security.record(ReplicaEvents.control(command, outcome: refusal.description, accepted: false))
             answer(false, refusal.description)
         case let .success(authority):
-            let outcome = try apply(command, authority: authority)
-            try security.record(ReplicaEvents.control(command, outcome: outcome, accepted: true))
+            let (applied, outcome) = try apply(command, authority: authority)
+            try security.record(ReplicaEvents.control(command, outcome: outcome, accepted: applied))
             try flush()
-            answer(true, outcome)
+            answer(applied, outcome)
         }
         return true
     }
 
-    func apply(_ command: ControlCommand, authority: ReplicaSecurity.Authority) throws -> String {
+    /// Applies an authorised command within the replica's limits; says whether it took effect.
+    func apply(_ command: ControlCommand, authority: ReplicaSecurity.Authority) throws -> (applied: Bool, outcome: String) {
         switch command.kind {
         case .quarantine:
             try perform(quarantine(command.target, reason: "ordered by an admin"))
-            return replica.quarantined.contains(command.target) ? "replica \(command.target) is quarantined" : "replica \(command.target) not quarantined (at most f = \(configuration.faultTolerance), never this replica)"
+            return replica.quarantined.contains(command.target)
+                ? (true, "replica \(command.target) is quarantined")
+                : (false, "replica \(command.target) not quarantined (at most f = \(configuration.faultTolerance), never this replica)")
         case .release:
             let released = replica.release(command.target)
             if released {
                 saveQuarantine()
                 try security.record(ReplicaEvents.released(command.target, by: "an admin"))
             }
-            return released ? "replica \(command.target) released" : "replica \(command.target) was not quarantined"
+            return (true, released ? "replica \(command.target) released" : "replica \(command.target) was not quarantined")
         case .viewChange:
             try perform(replica.requestViewChange())
-            return "view change to \(replica.view) started"
+            return (true, "view change to \(replica.view) started")
         case .suspectPrimary:
-            guard authority == .admin || protection.acceptSuspicion else { return "suspicion ignored at protection level \(protection.level)" }
-            guard command.view == replica.view else { return "suspicion for view \(command.view) ignored: this replica is in view \(replica.view)" }
+            guard authority == .admin || protection.acceptSuspicion else { return (false, "suspicion ignored at protection level \(protection.level)") }
+            guard command.view == replica.view else { return (false, "suspicion for view \(command.view) ignored: this replica is in view \(replica.view)") }
             try perform(replica.suspectPrimary(requester: hexString(command.signer)))
-            return "suspicion recorded for the primary of view \(command.view)"
+            return (true, "suspicion recorded for the primary of view \(command.view)")
         }
     }
 }
