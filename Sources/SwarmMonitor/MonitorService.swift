@@ -30,6 +30,10 @@ public final class MonitorService {
     let certificate: SecretCertificate
     /// Talks to the replicas' ROUTERs with the monitor's key, for responses.
     var responder: SwarmClient?
+    var handedOver = Set<UInt32>()
+    var namedFlooders = Set<UInt32>()
+    var evidenceCount: [UInt32: Int] = [:]
+    static let evidenceFilesPerReplica = 16
     /// Findings per replica, for status and tests.
     public private(set) var findings: [UInt32: [String]] = [:]
     public private(set) var observed = 0
@@ -89,7 +93,10 @@ public final class MonitorService {
         while !stopping(), deadline.map({ Date() < $0 }) ?? true {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 100)
             try journal.service()
-            while let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) {
+            // A bounded drain per poll: a flood on the taps must not keep the loop from
+            // its deadline, its stop flag or the event stream.
+            for _ in 0 ..< 4096 {
+                guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) else { break }
                 if frames.count == 2, frames[0].starts(with: Array("tap/".utf8)), frames[0].reversed().starts(with: Array("/event".utf8).reversed()) {
                     try relay(topic: frames[0], json: frames[1])
                     continue
@@ -103,11 +110,14 @@ public final class MonitorService {
                     announcedView = newView.view
                     try journal.record(MonitorEvents.viewChange(view: newView.view, primary: configuration.primary(of: newView.view), announcedBy: newView.sender))
                 }
-                for finding in detector.observe(message) + flooding.observe(message) {
+                // A named flooder's messages need no more verification by the flooding detector.
+                let floodFindings = message.payload.replicaSender.map { namedFlooders.contains($0) } == true ? [] : flooding.observe(message)
+                for finding in detector.observe(message) + floodFindings {
                     switch finding {
                     case let .equivocation(evidence):
                         try record(evidence)
                     case let .flooding(replica, count):
+                        namedFlooders.insert(replica)
                         findings[replica, default: []].append("flooding")
                         try appendFinding(["type": "flooding", "replica": "\(replica)", "far_future_messages": "\(count)"])
                         try journal.record(MonitorEvents.flooding(replica: replica, farFutureMessages: count))
@@ -149,6 +159,8 @@ public final class MonitorService {
     /// The response to proof: hand the evidence to every replica, which verifies it itself
     /// and quarantines the offender as its protection level says (ReplicaProtection).
     func handOver(_ evidence: Evidence, offender: UInt32) throws {
+        // Once per offender: the first proof suffices for every replica to quarantine it.
+        guard handedOver.insert(offender).inserted else { return }
         if responder == nil { responder = try SwarmClient(topology: topology, certificate: certificate) }
         let answers = try responder!.control([ControlFrames.evidence, evidence.first.frame, evidence.second.frame])
         let accepted = answers.filter(\.accepted).count
@@ -158,6 +170,9 @@ public final class MonitorService {
 
     func record(_ evidence: Evidence) throws {
         guard let slot = SignedSlot(evidence.first.payload) else { return }
+        // One proof is enough; a flood of conflicting slots must not fill the disk.
+        evidenceCount[slot.signer, default: 0] += 1
+        guard evidenceCount[slot.signer]! <= Self.evidenceFilesPerReplica else { return }
         let file = EvidenceFile(evidence, slot: slot)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
