@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -75,7 +76,7 @@ let package = Package(
         .target(
             name: "SwarmNode",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -84,7 +85,7 @@ let package = Package(
         .target(
             name: "SwarmMonitor",
             dependencies: [
-                "SwarmMonitorCore", "SwarmNode", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
+                "SwarmMonitorCore", "SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmEvents", "SwarmSecurityLog",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -92,6 +93,16 @@ let package = Package(
         .target(
             name: "SwarmSecurityLog",
             dependencies: ["SwarmWire", "SwarmCrypto"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SwarmEvents",
+            dependencies: ["SwarmSecurityLog", "SwarmCrypto", "ZeroMQ"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SwarmEventSink",
+            dependencies: ["SwarmEvents", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
@@ -121,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmOrchestrator",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -133,8 +144,9 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto"]),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator"]),
+        .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmEventSink", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ"]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,7 @@
 # Safe to run repeatedly; needs root (or sudo) only when something must be installed.
 set -euo pipefail
 
-packages=(libzmq3-dev libsodium-dev pkg-config)
+packages=(libzmq3-dev libsodium-dev libsqlite3-dev pkg-config)
 if [ "${SWARMBFT_WITH_NETNS:-0}" = 1 ]; then packages+=(iproute2 iptables iputils-ping); fi
 if [ "${SWARMBFT_WITH_FUZZ_TOOLS:-0}" = 1 ]; then packages+=(); fi
 

@@ -17,6 +17,14 @@ if [ "$status" -ne 0 ]; then
 fi
 # The Python agent, written from docs/wire-protocol.md alone, against a live mesh.
 bash scripts/python-agent.sh "$(swift build -c release --show-bin-path)/swarmbft"
+# A Python subscriber, also written from the docs, follows the security event stream.
+bash scripts/python-events.sh "$(swift build -c release --show-bin-path)/swarmbft"
+# The docker compose examples: compose-spec schema, semantic check, freshness, negative controls.
+set +e
+bash scripts/compose-check.sh "$(swift build -c release --show-bin-path)/swarmbft"
+compose=$?
+set -e
+if [ "$compose" != 0 ]; then echo "compose check: FAILED"; exit "$compose"; fi
 # ACCEPTANCE 12: partitions in network namespaces (skipped, and said so, where not permitted).
 if [ "${SWARMBFT_SKIP_NETNS:-0}" != 1 ]; then
   SWARMBFT_WITH_NETNS=1 bash scripts/install-deps.sh || true

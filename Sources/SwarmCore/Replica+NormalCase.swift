@@ -227,7 +227,7 @@ extension Replica {
         out.append(.executed(ExecutedBatch(sequence: m.sequence, view: m.view, digest: m.digest, requests: ran, recovered: recovered)))
         // The request timer restarts while requests still wait (section 2.5); progress in
         // this view also resets the view-change backoff.
-        requestDeadline = pool.isEmpty ? nil : now + configuration.requestTimeoutTicks
+        requestDeadline = pool.isEmpty ? nil : now + currentRequestTimeoutTicks
         viewChangeTimeoutTicks = configuration.viewChangeTimeoutTicks
         if m.sequence % configuration.checkpointInterval == 0 {
             takeCheckpoint(m.sequence, &out)

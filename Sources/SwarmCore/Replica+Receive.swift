@@ -19,6 +19,10 @@ extension Replica {
                 metrics.drop(.unexpected)
                 return out
             }
+            guard !quarantined.contains(sender) else {
+                metrics.drop(.quarantined)
+                return out
+            }
         }
         guard authentic(message) else {
             metrics.drop(.invalidSignature)

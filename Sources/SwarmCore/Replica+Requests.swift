@@ -46,7 +46,7 @@ extension Replica {
     }
 
     mutating func armRequestTimer() {
-        if requestDeadline == nil { requestDeadline = now + configuration.requestTimeoutTicks }
+        if requestDeadline == nil { requestDeadline = now + currentRequestTimeoutTicks }
     }
 
     /// The primary assigns sequence numbers to batches of queued requests (section 5.1.4).

@@ -252,7 +252,7 @@ extension Replica {
             guard case let .prePrepare(pp) = message.payload, inWindow(pp.sequence) else { continue }
             accept(message, pp, &out)
         }
-        if !pool.isEmpty { requestDeadline = now + configuration.requestTimeoutTicks }
+        if !pool.isEmpty { requestDeadline = now + currentRequestTimeoutTicks }
         if isPrimary { proposeBatches(&out, force: true) }
     }
 

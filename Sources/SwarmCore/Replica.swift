@@ -62,6 +62,11 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     /// Per replica, the highest view of a validly signed normal-case message it sent that
     /// was above ours (bounded: one entry per replica).
     var higherViewSeen: [ReplicaID: ViewNumber] = [:]
+    /// Replicas whose messages are ignored (at most f; see Replica+Defenses.swift).
+    public internal(set) var quarantined = Set<ReplicaID>()
+    /// Who suspects the primary of `view` (bounded: cleared with each view).
+    var suspicion: (view: ViewNumber, requesters: Set<String>) = (0, [])
+    var timeoutJitterTicks = 0
 
     public internal(set) var metrics = ReplicaMetrics()
 
@@ -155,7 +160,7 @@ public struct ReplicaMetrics: Sendable, Equatable {
         case invalidSignature, wrongCluster, notAReplica, outsideWatermarks, staleView, futureView
         case duplicate, notPrimary, badDigest, badRequest, poolFull, staleRequest
         case changingView, invalidViewChange, invalidNewView, invalidCheckpoint, invalidStateResponse
-        case unexpected, byzantineEquivocation
+        case unexpected, byzantineEquivocation, quarantined
     }
 
     public var dropped: [DropReason: Int] = [:]

@@ -1,40 +1,71 @@
 import Foundation
 import Logging
 import SwarmAuth
+import SwarmClient
 import SwarmCore
 import SwarmCrypto
+import SwarmEvents
 import SwarmMonitorCore
 import SwarmNode
+import SwarmSecurityLog
 import SwarmWire
 import ZeroMQ
 
 /// The monitor shell: SUB-connects to every replica's tap (broker-free, CURVE with a key
-/// on the topology's allowlist), feeds the pure detector, and writes each finding as an
-/// evidence file in its data directory. One thread owns the sockets.
+/// on the topology's allowlist), feeds the pure detectors, writes each finding as an
+/// evidence file in its data directory, and records every security event in its
+/// tamper-evident log and on the event stream. One thread owns the sockets.
 public final class MonitorService {
     let topology: Topology
     let dataDirectory: String
     let logger: Logger
     let context: ZMQContext
     let subscriber: ZMQSocket
+    let authenticator: ZAPAuthenticator
+    public let journal: EventJournal
     var detector: EquivocationDetector
     var flooding: FloodingDetector
+    let configuration: Configuration
+    var announcedView: ViewNumber = 0
+    let certificate: SecretCertificate
+    /// Talks to the replicas' ROUTERs with the monitor's key, for responses.
+    var responder: SwarmClient?
+    var handedOver = Set<UInt32>()
+    var namedFlooders = Set<UInt32>()
+    var evidenceCount: [UInt32: Int] = [:]
+    static let evidenceFilesPerReplica = 16
     /// Findings per replica, for status and tests.
     public private(set) var findings: [UInt32: [String]] = [:]
     public private(set) var observed = 0
     public private(set) var malformed = 0
+    /// Security events of replicas relayed to the stream.
+    public private(set) var relayed = 0
     public private(set) var evidenceFiles: [String] = []
 
     public init(topology: Topology, certificate: SecretCertificate, dataDirectory: String, logger: Logger) throws {
         self.topology = topology
         self.dataDirectory = dataDirectory
         self.logger = logger
+        self.certificate = certificate
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let replicaCertificates = try topology.replicaCertificates()
         let crypto = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
+        configuration = try topology.configuration()
         detector = EquivocationDetector(crypto: crypto)
-        flooding = FloodingDetector(configuration: try topology.configuration(), crypto: crypto)
+        flooding = FloodingDetector(configuration: configuration, crypto: crypto)
         context = try ZMQContext(ioThreads: 1)
+        // Consumers of the event stream present a client, admin or monitor key.
+        let consumers = try topology.clientCertificates() + topology.adminCertificates() + [topology.monitorCertificate()]
+        let log = logger
+        authenticator = try ZAPAuthenticator(context: context, allowlist: [EventsDomain.name: Set(consumers.map(\.curvePublicKey))], onDenial: { denial in
+            log.warning("event stream refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
+        })
+        let securityLog = try SecurityLog(directory: dataDirectory + "/security-log", signing: certificate.signing, macKey: SecurityLog.macKey(for: certificate))
+        journal = try EventJournal(log: securityLog, swarmID: topology.swarmID, node: "monitor", context: context,
+                                   publishEndpoint: "tcp://\(topology.events.host):\(topology.events.publishPort)",
+                                   catchupEndpoint: "tcp://\(topology.events.host):\(topology.events.catchupPort)",
+                                   curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey))
+        try journal.record(MonitorEvents.started(topology, configuration: configuration))
         subscriber = try context.makeSocket(.sub)
         try subscriber.setLinger(milliseconds: 0)
         try subscriber.setReceiveHighWaterMark(100_000)
@@ -48,33 +79,66 @@ public final class MonitorService {
     }
 
     deinit {
+        try? journal.flush()
+        journal.close()
         subscriber.close()
+        authenticator.stop()
         context.terminate()
     }
 
     /// Runs until `stopping()` or `deadline`.
     public func run(until deadline: Date? = nil, stopping: () -> Bool) throws {
-        var items = [PollItem(socket: subscriber, events: .pollIn)]
+        var items = [PollItem(socket: subscriber, events: .pollIn), journal.pollItem]
+        defer { try? journal.flush() }
         while !stopping(), deadline.map({ Date() < $0 }) ?? true {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 100)
-            while let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) {
+            try journal.service()
+            // A bounded drain per poll: a flood on the taps must not keep the loop from
+            // its deadline, its stop flag or the event stream.
+            for _ in 0 ..< 4096 {
+                guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) else { break }
+                if frames.count == 2, frames[0].starts(with: Array("tap/".utf8)), frames[0].reversed().starts(with: Array("/event".utf8).reversed()) {
+                    try relay(topic: frames[0], json: frames[1])
+                    continue
+                }
                 guard let observation = TapObservation(frames: frames), let message = try? WireCodec.decode(observation.frame) else {
                     malformed += 1
                     continue
                 }
                 observed += 1
-                for finding in detector.observe(message) + flooding.observe(message) {
+                if case let .newView(newView) = message.payload, newView.view > announcedView {
+                    announcedView = newView.view
+                    try journal.record(MonitorEvents.viewChange(view: newView.view, primary: configuration.primary(of: newView.view), announcedBy: newView.sender))
+                }
+                // A named flooder's messages need no more verification by the flooding detector.
+                let floodFindings = message.payload.replicaSender.map { namedFlooders.contains($0) } == true ? [] : flooding.observe(message)
+                for finding in detector.observe(message) + floodFindings {
                     switch finding {
                     case let .equivocation(evidence):
                         try record(evidence)
                     case let .flooding(replica, count):
+                        namedFlooders.insert(replica)
                         findings[replica, default: []].append("flooding")
                         try appendFinding(["type": "flooding", "replica": "\(replica)", "far_future_messages": "\(count)"])
+                        try journal.record(MonitorEvents.flooding(replica: replica, farFutureMessages: count))
                         logger.warning("replica \(replica) is flooding: \(count) validly signed messages far beyond the watermarks")
                     }
                 }
             }
         }
+    }
+
+    /// A replica's own security event (quarantine, rate limit, control command, …), durable
+    /// in its log, goes onto the stream too, saying which replica reported it.
+    func relay(topic: [UInt8], json: [UInt8]) throws {
+        guard let event = try? CloudEvent.decode(json), let severity = event.severityLevel, let original = try? JSONDecoder().decode(JSONValue.self, from: Data(json)) else {
+            malformed += 1
+            return
+        }
+        relayed += 1
+        let reporter = event.source.split(separator: ":").last.map(String.init) ?? "replica"
+        let summary = event.data["summary"]?.stringValue ?? event.data["message"]?.stringValue ?? event.shortType
+        try journal.record(SecurityEvent(type: event.shortType, severity: severity, subject: event.subject, summary: "\(reporter): \(summary)", isFinding: event.data["class_uid"] != nil, details: ["reported_by": .string(reporter), "replica_event": original]))
     }
 
     /// One JSON line per finding in `findings.jsonl`, for tools that tail it.
@@ -92,8 +156,23 @@ public final class MonitorService {
         }
     }
 
+    /// The response to proof: hand the evidence to every replica, which verifies it itself
+    /// and quarantines the offender as its protection level says (ReplicaProtection).
+    func handOver(_ evidence: Evidence, offender: UInt32) throws {
+        // Once per offender: the first proof suffices for every replica to quarantine it.
+        guard handedOver.insert(offender).inserted else { return }
+        if responder == nil { responder = try SwarmClient(topology: topology, certificate: certificate) }
+        let answers = try responder!.control([ControlFrames.evidence, evidence.first.frame, evidence.second.frame])
+        let accepted = answers.filter(\.accepted).count
+        try journal.record(MonitorEvents.evidenceHandedOver(offender: offender, accepted: accepted, replicas: answers.count, answers: answers.map { "replica \($0.replica): \($0.text)" }))
+        logger.notice("evidence against replica \(offender) handed to the replicas: \(accepted) of \(answers.count) accepted")
+    }
+
     func record(_ evidence: Evidence) throws {
         guard let slot = SignedSlot(evidence.first.payload) else { return }
+        // One proof is enough; a flood of conflicting slots must not fill the disk.
+        evidenceCount[slot.signer, default: 0] += 1
+        guard evidenceCount[slot.signer]! <= Self.evidenceFilesPerReplica else { return }
         let file = EvidenceFile(evidence, slot: slot)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -102,6 +181,8 @@ public final class MonitorService {
         evidenceFiles.append(path)
         findings[slot.signer, default: []].append("equivocation")
         try appendFinding(["type": "equivocation", "replica": "\(slot.signer)", "evidence": path])
+        try journal.record(MonitorEvents.equivocation(file, path: path))
+        try handOver(evidence, offender: slot.signer)
         logger.warning("replica \(slot.signer) equivocated: two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence); evidence in \(path)")
     }
 }

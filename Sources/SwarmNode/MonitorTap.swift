@@ -15,8 +15,8 @@ final class MonitorTap {
     static let anyPeer = UInt32.max
     let socket: ZMQSocket
     let replica: UInt32
-    private(set) var published = 0
-    private(set) var dropped = 0
+    var published = 0
+    var dropped = 0
     /// Built once: the tap sees every message, and formatting a topic string per message
     /// showed in the replica profile.
     private let topicIn: [UInt8]
@@ -42,6 +42,14 @@ final class MonitorTap {
         } else {
             dropped += 1
         }
+    }
+}
+
+extension MonitorTap {
+    /// A security event of this replica (a CloudEvent, durable in its security log):
+    /// `"tap/<replica>/event" <json>`. Monitors relay these to the event stream.
+    func publishEvent(_ json: [UInt8]) {
+        if (try? socket.send([Array("tap/\(replica)/event".utf8), json], flags: .dontWait)) == true { published += 1 } else { dropped += 1 }
     }
 }
 

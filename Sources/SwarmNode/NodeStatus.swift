@@ -27,6 +27,11 @@ public struct NodeStatus: Codable, Sendable {
     public var connectivity: PeerConnectivity
     public var tapPublished: Int
     public var tapDropped: Int
+    public var protectionLevel: String
+    /// Replicas this replica ignores (verified evidence or an admin's order).
+    public var quarantined: [UInt32]
+    /// Messages dropped by the per-peer rate limit, per peer.
+    public var rateLimitedByPeer: [String: Int]
     /// Batches this replica executed; with `counters.executedRequests` the mean batch size.
     /// Optional so that status files of older nodes still decode.
     public var executedBatches: Int?
@@ -36,6 +41,7 @@ public struct NodeStatus: Codable, Sendable {
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
         case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity, tapPublished = "tap_published", tapDropped = "tap_dropped"
+        case protectionLevel = "protection_level", quarantined, rateLimitedByPeer = "rate_limited_by_peer"
         case executedBatches = "executed_batches"
     }
 }
@@ -61,6 +67,9 @@ extension ReplicaNode {
             connectivity: connectivity,
             tapPublished: tap.published,
             tapDropped: tap.dropped,
+            protectionLevel: protection.level,
+            quarantined: replica.quarantined.sorted(),
+            rateLimitedByPeer: Dictionary(uniqueKeysWithValues: rateLimiter.dropped.map { ("\($0.key)", $0.value) }),
             executedBatches: replica.metrics.executedBatches
         )
     }

@@ -6,6 +6,8 @@ import Logging
 import SwarmAuth
 import SwarmCore
 import SwarmCrypto
+import SwarmMonitorCore
+import SwarmSecurityLog
 import SwarmWire
 import ZeroMQ
 
@@ -40,10 +42,17 @@ public final class ReplicaNode {
     var clientRoutes: [ClientKey: [UInt8]] = [:]
     var outbox: [Directive] = []
     var compactPending = false
-    public private(set) var counters = NodeCounters()
+    public internal(set) var counters = NodeCounters()
     let startedAt = Date()
     var stopping: @Sendable () -> Bool
     let misbehavior: Misbehavior?
+    /// Fault injection's own state (held PRE-PREPAREs, the flood's messages).
+    var misbehaviorState = MisbehaviorState()
+    /// Defences (ReplicaNode+Defenses.swift): what the protection level turns on.
+    let protection: ReplicaProtection
+    var rateLimiter: PeerRateLimiter
+    var flooding: FloodingDetector
+    let security: ReplicaSecurity
 
     public init(topology: Topology, replica id: ReplicaID, dataDirectory: String, settings: MeshSettings = MeshSettings(), misbehavior: Misbehavior? = nil, logger: Logger, stopping: @escaping @Sendable () -> Bool) throws {
         if let misbehavior, !topology.testMode {
@@ -56,6 +65,8 @@ public final class ReplicaNode {
         self.logger = logger
         self.dataDirectory = dataDirectory
         self.stopping = stopping
+        protection = ReplicaProtection.level(topology.protectionLevel)
+        rateLimiter = PeerRateLimiter(ratePerSecond: protection.ratePerPeerPerSecond)
         configuration = try topology.configuration()
         guard configuration.isReplica(id) else { throw TopologyError("replica \(id) is not in the topology (0..<\(configuration.replicaCount))") }
         let secret = try topology.secretCertificate(of: id)
@@ -70,6 +81,12 @@ public final class ReplicaNode {
         wal = try WriteAheadLog(directory: dataDirectory)
         if wal.tornTailBytesDropped > 0 { logger.warning("cut a torn tail of \(wal.tornTailBytesDropped) bytes from the write-ahead log") }
         let coreCrypto = CachedProtocolCrypto(base: crypto, verified: verified)
+        flooding = FloodingDetector(configuration: configuration, crypto: coreCrypto)
+        security = ReplicaSecurity(
+            log: try SecurityLog(directory: dataDirectory + "/security-log", signing: secret.signing, macKey: SecurityLog.macKey(for: secret)),
+            swarmID: topology.swarmID, replica: id, cluster: configuration.cluster,
+            adminKeys: try topology.adminCertificates().map(\.ed25519PublicKey), monitorKey: try topology.monitorCertificate().ed25519PublicKey
+        )
         if wal.state.isEmpty {
             replica = Replica(configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory())
         } else {
@@ -79,11 +96,12 @@ public final class ReplicaNode {
         context = try ZMQContext(ioThreads: 1)
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
         let clientCurveKeys = Set(clientCertificates.map(\.curvePublicKey))
+        let monitorCurveKey = try topology.monitorCertificate().curvePublicKey
         let log = logger
         authenticator = try ZAPAuthenticator(context: context, allowlist: [
             MeshDomain.mesh: replicaCurveKeys,
-            MeshDomain.router: replicaCurveKeys.union(clientCurveKeys),
-            MeshDomain.monitor: replicaCurveKeys.union(clientCurveKeys),
+            MeshDomain.router: replicaCurveKeys.union(clientCurveKeys).union([monitorCurveKey]).union(try topology.adminCertificates().map(\.curvePublicKey)),
+            MeshDomain.monitor: replicaCurveKeys.union(clientCurveKeys).union([monitorCurveKey]),
         ], onDenial: { denial in
             log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
         })
@@ -148,6 +166,7 @@ public final class ReplicaNode {
         logger.info("replica \(id) of \(configuration.replicaCount) (f = \(configuration.faultTolerance), q = \(configuration.quorum)) starting in view \(replica.view) at sequence \(replica.lastExecuted)")
         try perform(replica.recover())
         try flush()
+        try startDefenses()
         let tick = Double(topology.timeouts.tickMilliseconds) / 1000
         var nextTick = Date().timeIntervalSinceReferenceDate + tick
         var nextStatus = Date().timeIntervalSinceReferenceDate
@@ -165,7 +184,9 @@ public final class ReplicaNode {
             var current = Date().timeIntervalSinceReferenceDate
             while current >= nextTick {
                 try perform(replica.tick())
+                try misbehaviorTick()
                 try flush()
+                try defensesTick()
                 nextTick += tick
                 // After a long stall (SIGSTOP), do not replay thousands of ticks at once.
                 if current - nextTick > 1 { nextTick = current + tick }
@@ -177,6 +198,8 @@ public final class ReplicaNode {
             }
         }
         try flush()
+        try security.log.flush()
+        publishSecurityEvents()
         writeStatus()
         logger.info("replica \(id) stopped at sequence \(replica.lastExecuted) in view \(replica.view)")
     }
@@ -197,7 +220,8 @@ public final class ReplicaNode {
     func drainRouter() throws {
         var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let frames = try router.receiveMultipart(dontWait: true, maxFrames: 3) else { break }
+            guard let frames = try router.receiveMultipart(dontWait: true, maxFrames: 4) else { break }
+            if frames.count >= 3, try handleControlFrames(frames) { continue }
             guard frames.count == 2 else { counters.malformedFrames += 1; continue }
             if frames[1] == NodeStatus.requestFrame {
                 _ = try? router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
@@ -225,9 +249,19 @@ public final class ReplicaNode {
     }
 
     func deliver(_ batch: [(SignedMessage, [UInt8]?)]) throws {
+        // Rate limits count the sender a message names, before any signature is checked:
+        // a flood costs a decode, not a verification.
+        let now = monotonicMilliseconds()
+        let batch = batch.filter { message, _ in
+            guard let sender = message.payload.replicaSender else { return true }
+            if rateLimiter.admit(sender, nowMilliseconds: now) { return true }
+            counters.rateLimited += 1
+            return false
+        }
         guard !batch.isEmpty else { return }
         verified.preverify(batch.map(\.0), with: crypto)
         for (message, route) in batch {
+            try observeForFlooding(message)
             tap.publish(message.frame, outbound: false, peer: message.payload.replicaSender ?? MonitorTap.anyPeer)
             if let route, case let .request(request) = message.payload, verified.contains(message.frame) {
                 // Remember the route only for a request that verifies, so a client cannot
@@ -255,10 +289,12 @@ public final class ReplicaNode {
                 counters.executedRequests += batch.requests.count
             case let .enteredView(view):
                 logger.info("entered view \(view); primary is replica \(configuration.primary(of: view))")
+                try security.record(ReplicaEvents.enteredView(view, primary: configuration.primary(of: view), replica: id))
             case let .stableCheckpoint(sequence, digest):
                 logger.debug("stable checkpoint \(sequence) state \(digest)")
             case let .alert(alert):
                 logger.notice("alert: \(alert)")
+                if case let .equivocation(evidence) = alert { try perform(onEvidence(evidence, source: "seen by replica \(id)")) }
             }
         }
     }
@@ -269,6 +305,7 @@ public final class ReplicaNode {
         var sending = outbox
         outbox.removeAll(keepingCapacity: true)
         if let misbehavior {
+            sending = holdBack(sending)
             let peers = dealers.keys.sorted()
             let cluster = configuration.cluster, signer = signer, crypto = crypto
             sending = misbehavior.rewrite(sending, replica: id, peers: peers) { payload in
@@ -317,5 +354,7 @@ public struct NodeCounters: Sendable, Codable {
     public var malformedFrames = 0
     public var sendDrops = 0
     public var unroutableReplies = 0
+    /// Messages dropped by the per-peer rate limit (before verification).
+    public var rateLimited = 0
     public var executedRequests = 0
 }

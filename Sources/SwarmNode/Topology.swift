@@ -78,16 +78,31 @@ public struct Topology: Codable, Sendable {
         public var host: String
         public var publishPort: Int
         public var catchupPort: Int
+        /// The monitor's public certificate: it serves the stream (consumers pin its CURVE
+        /// key), signs its security log, and may read every replica's tap.
+        public var certificate: String
 
         enum CodingKeys: String, CodingKey {
-            case host, publishPort = "publish_port", catchupPort = "catchup_port"
+            case host, publishPort = "publish_port", catchupPort = "catchup_port", certificate
         }
 
-        public init(host: String, publishPort: Int, catchupPort: Int) {
+        public init(host: String, publishPort: Int, catchupPort: Int, certificate: String = "keys/monitor.key") {
             self.host = host
             self.publishPort = publishPort
             self.catchupPort = catchupPort
+            self.certificate = certificate
         }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            host = try container.decode(String.self, forKey: .host)
+            publishPort = try container.decode(Int.self, forKey: .publishPort)
+            catchupPort = try container.decode(Int.self, forKey: .catchupPort)
+            certificate = try container.decodeIfPresent(String.self, forKey: .certificate) ?? "keys/monitor.key"
+        }
+
+        public var publishEndpoint: String { "tcp://\(host):\(publishPort)" }
+        public var catchupEndpoint: String { "tcp://\(host):\(catchupPort)" }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -199,6 +214,9 @@ public struct Topology: Codable, Sendable {
             guard (1 ... 65535).contains(port) else { throw TopologyError("\(field) = \(port) is not a port") }
             guard endpoints.insert("\(events.host):\(port)").inserted else { throw TopologyError("\(field): \(events.host):\(port) is used twice") }
         }
+        guard FileManager.default.fileExists(atPath: resolve(events.certificate)) else {
+            throw TopologyError("events.certificate: \(resolve(events.certificate)) does not exist")
+        }
         do { _ = try configuration() } catch { throw TopologyError("replicas: \(error)") }
     }
 
@@ -245,6 +263,20 @@ public struct Topology: Codable, Sendable {
         let path = resolve(entry.certificate) + "_secret"
         do { return try CertificateFile.readSecret(path: path) } catch {
             throw TopologyError("replicas[\(replica)] secret certificate: \(error)")
+        }
+    }
+
+    /// The monitor's public certificate (`events.certificate`).
+    public func monitorCertificate() throws -> PublicCertificate {
+        do { return try CertificateFile.readPublic(path: resolve(events.certificate)) } catch {
+            throw TopologyError("events.certificate: \(error)")
+        }
+    }
+
+    /// The monitor's secret certificate, beside its public one.
+    public func monitorSecretCertificate() throws -> SecretCertificate {
+        do { return try CertificateFile.readSecret(path: resolve(events.certificate) + "_secret") } catch {
+            throw TopologyError("events.certificate (secret): \(error)")
         }
     }
 

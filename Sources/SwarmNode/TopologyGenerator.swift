@@ -2,7 +2,7 @@ import Foundation
 import SwarmCrypto
 
 /// Generates a loopback (or single-host) replica group: one certificate pair per replica,
-/// per client and for one admin, the public client and admin certificates copied into
+/// per client, for one admin and for the monitor, the public client and admin certificates copied into
 /// their allowlist directories, and `topology.yaml`. `swarmbft topology init` and the
 /// orchestrator's `LocalMesh` both call this, so there is one implementation of the
 /// layout operators read about in docs/operations.md.
@@ -41,6 +41,9 @@ public struct TopologyGenerator: Sendable {
             try Self.generateListed("client-\(index)", keys: keys, allowlist: directory + "/clients")
         }
         try Self.generateListed("admin-0", keys: keys, allowlist: directory + "/admins")
+        // The monitor's own key (events.certificate): it serves the event stream and signs
+        // its security log.
+        try CertificateFile.write(SecretCertificate.generate(name: "monitor"), directory: keys)
         let id = swarmID ?? "swarm-\(Int(Date().timeIntervalSince1970 * 1000))-\(hexString(SodiumRandom.bytes(3)))"
         let events = Topology.EventsEntry(host: host, publishPort: basePort + 300, catchupPort: basePort + 301)
         var topology = Topology(swarmID: id, clusterID: "swarmbft-\(replicaCount)", protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)

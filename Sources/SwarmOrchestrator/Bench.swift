@@ -120,7 +120,8 @@ public enum Bench {
         let throughput = Double(completed) / window
         let problems = BenchResult.Problems(timeouts: merged.timeouts, retransmissions: merged.retransmissions, invalidReplies: merged.invalidReplies,
                                             mismatchedReplies: merged.mismatchedReplies, uncleanStops: uncleanStops,
-                                            viewChanges: statuses.map(\.viewChanges).max() ?? 0, messages: merged.errors)
+                                            viewChanges: statuses.map(\.viewChanges).max() ?? 0,
+                                            rateLimited: statuses.map { $0.rateLimitedByPeer.values.reduce(0, +) }.reduce(0, +), messages: merged.errors)
         return BenchResult(parameters: options, completedRequests: completed, windowSeconds: window, throughputRps: throughput, latencyMs: latency,
                            meanBatchSize: meanBatch, processes: processes, cpuMicrosecondsPerRequest: completed > 0 ? cpuTotal * 1e6 / Double(completed) : 0,
                            coresBusy: cpuTotal / window, crypto: bound, cryptoBoundRps: bound.boundRequestsPerSecond,

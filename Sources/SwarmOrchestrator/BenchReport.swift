@@ -33,7 +33,7 @@ extension BenchResult {
             lines.append("NOTE             the run used \(f(coresBusy, 2)) of \(machine.cores) cores: other load (or latency) limited it; compare CPU per request, not throughput")
         }
         if problems.any || problems.retransmissions > 0 {
-            lines.append("PROBLEMS         timeouts \(problems.timeouts), retransmissions \(problems.retransmissions), invalid replies \(problems.invalidReplies), mismatched \(problems.mismatchedReplies), unclean stops \(problems.uncleanStops), view changes \(problems.viewChanges)")
+            lines.append("PROBLEMS         timeouts \(problems.timeouts), retransmissions \(problems.retransmissions), invalid replies \(problems.invalidReplies), mismatched \(problems.mismatchedReplies), unclean stops \(problems.uncleanStops), view changes \(problems.viewChanges), rate-limited \(problems.rateLimited)")
             for message in problems.messages { lines.append("  \(message)") }
         } else {
             lines.append("problems         none (no timeouts, retransmissions, invalid replies or view changes)")

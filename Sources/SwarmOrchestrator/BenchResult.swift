@@ -21,14 +21,16 @@ public struct BenchResult: Codable, Sendable {
         /// Replicas that had to be killed after SIGTERM, or exited early.
         public var uncleanStops: Int
         public var viewChanges: Int
+        /// Replica messages the replicas' per-peer rate limits dropped (protection levels).
+        public var rateLimited: Int
         public var messages: [String]
 
         enum CodingKeys: String, CodingKey {
             case timeouts, retransmissions, invalidReplies = "invalid_replies", mismatchedReplies = "mismatched_replies"
-            case uncleanStops = "unclean_stops", viewChanges = "view_changes", messages
+            case uncleanStops = "unclean_stops", viewChanges = "view_changes", rateLimited = "rate_limited", messages
         }
 
-        public var any: Bool { timeouts + invalidReplies + mismatchedReplies + uncleanStops + viewChanges > 0 || !messages.isEmpty }
+        public var any: Bool { timeouts + invalidReplies + mismatchedReplies + uncleanStops + viewChanges + rateLimited > 0 || !messages.isEmpty }
     }
 
     public struct ProcessCost: Codable, Sendable {

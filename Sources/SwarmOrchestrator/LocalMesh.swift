@@ -157,7 +157,7 @@ public final class LocalMesh {
     }
 
     private static func appendHandle(_ path: String) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw LocalMeshError("cannot open \(path)") }
         handle.seekToEndOfFile()
         return handle

@@ -33,8 +33,13 @@ public final class SecurityLog {
     public private(set) var head = [UInt8](repeating: 0, count: 32)
     var pending: [LogEntry] = []
     var pendingSince: Date?
+    /// Entries made durable (written, anchored, fsynced) since the last `takeDurable()`:
+    /// only these may be published, so a subscriber never sees an event a crash could lose.
+    var durable: [LogEntry] = []
     var segmentNumber = 1
     var entriesInSegment = 0
+    /// The last entry index of each closed segment, so catch-up reads skip whole segments.
+    var segmentLastIndex: [String: UInt64] = [:]
 
     /// Opens or creates the log; an existing log is verified first and must be intact.
     public init(directory: String, signing: Ed25519.PrivateKey, macKey: [UInt8], settings: Settings = Settings()) throws {
@@ -84,12 +89,42 @@ public final class SecurityLog {
         }
         bytes += SecurityLog.record(2, anchor(index: pending.last!.index, head: head, pruned: false).encoded())
         try write(bytes)
+        durable += pending
         pending.removeAll()
         pendingSince = nil
         if entriesInSegment >= settings.segmentEntries {
             segmentNumber += 1
             entriesInSegment = 0
         }
+    }
+
+    /// Entries appended but not yet durable.
+    public var pendingCount: Int { pending.count }
+
+    /// The entries that became durable since the last call, oldest first.
+    public func takeDurable() -> [LogEntry] {
+        defer { durable.removeAll() }
+        return durable
+    }
+
+    /// Up to `limit` durable entries from `index` on, read back from the segment files (the
+    /// catch-up path of the event stream). Entries pruned by retention are gone: the first
+    /// entry returned may be later than `index`.
+    public func entries(from index: UInt64, limit: Int) throws -> [LogEntry] {
+        precondition(limit > 0)
+        var result: [LogEntry] = []
+        for name in LogVerifier.segments(in: directory) {
+            let path = directory + "/" + name
+            if let last = segmentLastIndex[name], last < index { continue }
+            let entries = try LogVerifier.records(of: path).compactMap { $0.type == 1 ? try? LogEntry.decode($0.body) : nil }
+            // Segments other than the one being written never change again.
+            if name != SecurityLog.segmentName(segmentNumber), let last = entries.last { segmentLastIndex[name] = last.index }
+            for entry in entries where entry.index >= index {
+                result.append(entry)
+                if result.count == limit { return result }
+            }
+        }
+        return result
     }
 
     func anchor(index: UInt64, head: [UInt8], pruned: Bool) -> LogAnchor {
@@ -122,9 +157,12 @@ public final class SecurityLog {
     /// Retention: deletes whole segments whose newest entry is older than `before`,
     /// except the newest segment, and starts the oldest remaining segment with a signed
     /// pruning anchor over the last pruned entry, so that what remains still verifies.
-    public func prune(olderThan before: Date) throws -> Int {
+    /// A segment holding an entry `isCritical` says is critical is kept until
+    /// `criticalBefore` (default retention: 7 days, critical events 30).
+    public func prune(olderThan before: Date, criticalOlderThan criticalBefore: Date? = nil, isCritical: (LogEntry) -> Bool = { _ in false }) throws -> Int {
         try flush()
         let cutoff = UInt64(before.timeIntervalSince1970 * 1_000_000)
+        let criticalCutoff = UInt64((criticalBefore ?? before).timeIntervalSince1970 * 1_000_000)
         let segments = LogVerifier.segments(in: directory)
         var removed = 0
         var lastPruned: (index: UInt64, hash: [UInt8])?
@@ -132,6 +170,7 @@ public final class SecurityLog {
             let records = try LogVerifier.records(of: directory + "/" + name)
             let entries = records.compactMap { $0.type == 1 ? try? LogEntry.decode($0.body) : nil }
             guard let newest = entries.last, newest.timeMicroseconds < cutoff else { break }
+            if newest.timeMicroseconds >= criticalCutoff, entries.contains(where: isCritical) { break }
             lastPruned = (newest.index, Blake2b.hash256(newest.encoded()))
             try FileManager.default.removeItem(atPath: directory + "/" + name)
             removed += 1
@@ -144,5 +183,14 @@ public final class SecurityLog {
             guard rename(path + ".tmp", path) == 0 else { throw SecurityLogError("cannot replace \(path)") }
         }
         return removed
+    }
+}
+
+extension SecurityLog {
+    /// The MAC key of a node's security log, derived from its Ed25519 seed: only the node
+    /// (and whoever holds its secret certificate) can check the MACs; anyone can check the
+    /// chain and the signed anchors with its public key.
+    public static func macKey(for certificate: SecretCertificate) -> [UInt8] {
+        certificate.signing.seed.withUnsafeBytes { Blake2b.mac256(key: Array($0), message: Array("SBFT-security-log-mac".utf8)) }
     }
 }

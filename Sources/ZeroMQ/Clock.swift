@@ -6,7 +6,7 @@ import Darwin
 
 /// Milliseconds on the monotonic clock, for bounded waits that must not jump with the
 /// wall clock.
-func monotonicMilliseconds() -> Int64 {
+public func monotonicMilliseconds() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000

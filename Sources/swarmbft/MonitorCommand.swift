@@ -9,16 +9,16 @@ import SwarmNode
 
 /// `swarmbft monitor`: watch every replica's tap and write equivocation evidence.
 struct MonitorCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "monitor", abstract: "Watch all replicas' monitor taps; write evidence of equivocation.")
+    static let configuration = CommandConfiguration(commandName: "monitor", abstract: "Watch all replicas' monitor taps; write evidence; serve the security event stream.")
     @Option(help: "Topology file.") var topology: String
     @Option(help: "Directory for evidence files.") var dataDir: String
-    @Option(help: "Secret certificate of an allowlisted key (default: keys/client-0.key_secret beside the topology).") var key: String?
+    @Option(help: "The monitor's secret certificate (default: the topology's events.certificate + _secret).") var key: String?
     @Option(help: "Stop after this many seconds (default: until SIGTERM).") var duration: Double?
 
     func run() throws {
         installStopHandlers()
         let loaded = try Topology.load(path: topology)
-        let certificate = try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/client-0.key_secret"))
+        let certificate = try key.map { try CertificateFile.readSecret(path: $0) } ?? loaded.monitorSecretCertificate()
         let service = try MonitorService(topology: loaded, certificate: certificate, dataDirectory: dataDir, logger: Logger(label: "swarmbft.monitor"))
         try service.run(until: duration.map { Date().addingTimeInterval($0) }) { stopRequested != 0 }
         print("monitor: \(service.observed) messages observed, \(service.malformed) malformed, \(service.evidenceFiles.count) evidence files")

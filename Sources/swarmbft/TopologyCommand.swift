@@ -8,7 +8,7 @@ struct TopologyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topology",
         abstract: "Create and check replica topologies.",
-        subcommands: [TopologyInit.self, TopologyCheck.self]
+        subcommands: [TopologyInit.self, TopologyCheck.self, TopologyCompose.self, TopologyComposeCheck.self]
     )
 }
 

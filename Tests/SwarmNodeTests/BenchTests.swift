@@ -56,8 +56,9 @@ struct BenchTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var options = LocalMesh.Options()
         options.binaryPath = LocalCluster.findBinary()
-        options.basePort = LocalCluster.nextBase
-        LocalCluster.nextBase += 1000
+        // Probed rather than taken from LocalCluster's counter: suites run in parallel, and
+        // a range another cluster holds makes a replica fail to bind.
+        options.basePort = try #require(LocalMesh.freeBasePort(candidates: stride(from: 61_000 - 400 * Int(getpid() % 20), to: 20_000, by: -400)))
         let mesh = try LocalMesh(directory: directory, options: options)
         try mesh.start()
         #expect(mesh.replicaIDs.allSatisfy { mesh.isRunning($0) && mesh.status(of: $0) != nil })

@@ -26,7 +26,7 @@ final class LocalCluster {
     /// A port range unlikely to be in use: derived from the process id and a counter.
     nonisolated(unsafe) static var nextBase = 20_000 + Int(getpid() % 400) * 100
 
-    init(replicas: Int = 4, timeouts: [String: Int] = [:], testMode: Bool = false) throws {
+    init(replicas: Int = 4, timeouts: [String: Int] = [:], testMode: Bool = false, protectionLevel: String = "standard") throws {
         replicaCount = replicas
         binary = Self.findBinary()
         directory = NSTemporaryDirectory() + "swarmbft-proc-\(UUID().uuidString.prefix(8))"
@@ -39,6 +39,7 @@ final class LocalCluster {
             text = text.replacingOccurrences(of: #"(?m)^(\s*\#(key): )\d+"#, with: "$1\(value)", options: .regularExpression)
         }
         if testMode { text = text.replacingOccurrences(of: "test_mode: false", with: "test_mode: true") }
+        text = text.replacingOccurrences(of: "protection_level: standard", with: "protection_level: \(protectionLevel)")
         try text.write(toFile: topologyPath, atomically: true, encoding: .utf8)
     }
 
@@ -121,6 +122,35 @@ final class LocalCluster {
         let statuses = (replicas ?? Array(0 ..< replicaCount)).map { status($0) }
         guard statuses.allSatisfy({ $0 != nil }) else { return false }
         return Set(statuses.map { "\($0!.lastExecuted)/\($0!.stateDigest)" }).count == 1
+    }
+
+    /// Starts `swarmbft monitor` on this cluster for `seconds`; its data directory is `monitorDirectory`.
+    func startMonitor(seconds: Double) throws -> Process {
+        let monitor = Process()
+        monitor.executableURL = URL(fileURLWithPath: binary)
+        monitor.arguments = ["monitor", "--topology", topologyPath, "--data-dir", monitorDirectory, "--duration", "\(seconds)"]
+        let log = directory + "/monitor.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        monitor.standardOutput = FileHandle(forWritingAtPath: log)
+        monitor.standardError = FileHandle(forWritingAtPath: log)
+        try monitor.run()
+        return monitor
+    }
+
+    var monitorDirectory: String { directory + "/monitor" }
+
+    /// Runs `swarmbft ARGUMENTS` to completion; returns its exit status and output.
+    func command(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     func log(_ replica: Int) -> String {

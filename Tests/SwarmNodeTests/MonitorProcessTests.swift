@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import SwarmCore
+import SwarmEvents
 import SwarmMonitor
+import SwarmSecurityLog
 import SwarmMonitorCore
 
 /// ACCEPTANCE 7 with real processes: an equivocating primary is named by a monitor on the
@@ -43,5 +45,23 @@ struct MonitorProcessTests {
         text = text.replacingOccurrences(of: "\"replica\" : 0", with: "\"replica\" : 1")
         try text.write(toFile: file + ".edited", atomically: true, encoding: .utf8)
         #expect(try run(cluster, ["evidence", "verify", file + ".edited", "--topology", cluster.topologyPath]) == 1)
+
+        // Issue #6: the finding is in the monitor's tamper-evident log as an OCSF finding
+        // that carries the evidence; the log verifies, and an exported range verifies elsewhere.
+        let logDirectory = monitorDirectory + "/security-log"
+        #expect(try run(cluster, ["log", "verify", logDirectory, "--topology", cluster.topologyPath, "--monitor", "--with-mac"]) == 0)
+        let monitorKey = try cluster.topology().monitorCertificate().ed25519PublicKey
+        let events = try LogBundle.verify(LogBundle.export(directory: logDirectory, first: 0, last: nil), publicKey: monitorKey).entries.map { try CloudEvent.decode($0.event) }
+        #expect(events.first?.shortType == "monitor_started")
+        let equivocations = events.filter { $0.shortType == "equivocation" }
+        #expect(!equivocations.isEmpty && equivocations.allSatisfy { $0.subject == "replica-0" && $0.data["class_uid"] == .int(2004) && $0.data["unmapped"]?["evidence"]?["first"] != nil })
+        let bundle = cluster.directory + "/monitor.sblog"
+        #expect(try run(cluster, ["log", "export", logDirectory, "--topology", cluster.topologyPath, "--monitor", "--out", bundle]) == 0)
+        #expect(try run(cluster, ["log", "import", bundle, "--topology", cluster.topologyPath, "--monitor", "--into", cluster.directory + "/archive"]) == 0)
+        #expect(try run(cluster, ["log", "import", bundle, "--topology", cluster.topologyPath, "--replica", "1", "--into", cluster.directory + "/archive"]) == 1, "a bundle imported as another node's log")
+        var tampered = try [UInt8](Data(contentsOf: URL(fileURLWithPath: bundle)))
+        tampered[tampered.count / 2] ^= 0x20
+        try Data(tampered).write(to: URL(fileURLWithPath: bundle + ".tampered"))
+        #expect(try run(cluster, ["log", "verify", bundle + ".tampered", "--topology", cluster.topologyPath, "--monitor"]) == 1)
     }
 }

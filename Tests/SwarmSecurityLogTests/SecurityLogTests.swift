@@ -210,3 +210,71 @@ struct SecurityLogTests {
         #expect(verify(path).verified)
     }
 }
+
+@Suite("Security log: retention of critical events, reading back, export bundles")
+struct SecurityLogRangeTests {
+    let signing = try! Ed25519.PrivateKey(seed: Blake2b.hash256(Array("bundle-node".utf8)))
+    let macKey = Blake2b.hash256(Array("bundle-mac".utf8))
+
+    func log(batch: Int = 5, segment: Int = 10) throws -> SecurityLog {
+        var settings = SecurityLog.Settings()
+        settings.batchEntries = batch
+        settings.segmentEntries = segment
+        settings.sync = false
+        let path = NSTemporaryDirectory() + "swarmbft-range-\(UUID().uuidString.prefix(8))"
+        return try SecurityLog(directory: path, signing: signing, macKey: macKey, settings: settings)
+    }
+
+    @Test("A segment with a critical event outlives the 7-day retention until 30 days")
+    func criticalRetention() throws {
+        let log = try log()
+        let old = UInt64(Date().addingTimeInterval(-10 * 86400).timeIntervalSince1970 * 1_000_000)
+        for index in 0 ..< 30 { try log.append(Array((index == 15 ? "critical \(index)" : "info \(index)").utf8), timeMicroseconds: old + UInt64(index)) }
+        try log.append(Array("recent".utf8))
+        try log.flush()
+        let critical: (LogEntry) -> Bool = { $0.event.starts(with: Array("critical".utf8)) }
+        // Segment 1 (0...9) goes; segment 2 (10...19) holds entry 15 and stays; nothing after it goes either.
+        #expect(try log.prune(olderThan: Date().addingTimeInterval(-7 * 86400), criticalOlderThan: Date().addingTimeInterval(-30 * 86400), isCritical: critical) == 1)
+        let report = LogVerifier.verify(directory: log.directory, publicKey: signing.publicKey, macKey: macKey)
+        #expect(report.verified && report.firstIndex == 10, "\(report.problem ?? "")")
+        // Without the critical rule the same segment would have gone.
+        #expect(try log.prune(olderThan: Date().addingTimeInterval(-7 * 86400)) == 2)
+    }
+
+    @Test("Durable entries are handed out once, only after their batch is anchored; entries(from:) reads across segments")
+    func durableAndReadBack() throws {
+        let log = try log(batch: 4, segment: 6)
+        for index in 0 ..< 3 { try log.append(Array("e\(index)".utf8)) }
+        #expect(log.takeDurable().isEmpty, "published before its anchor was written")
+        try log.append(Array("e3".utf8)) // closes the batch
+        #expect(log.takeDurable().map(\.index) == [0, 1, 2, 3])
+        #expect(log.takeDurable().isEmpty)
+        for index in 4 ..< 23 { try log.append(Array("e\(index)".utf8)) }
+        try log.flush()
+        #expect(try log.entries(from: 5, limit: 7).map(\.index) == Array(5 ..< 12))
+        #expect(try log.entries(from: 20, limit: 100).map(\.index) == [20, 21, 22])
+        #expect(try log.entries(from: 23, limit: 100).isEmpty)
+    }
+
+    @Test("An exported range verifies with the public key alone; any change to it does not")
+    func bundles() throws {
+        let log = try log()
+        for index in 0 ..< 23 { try log.append(Array("event \(index)".utf8)) }
+        try log.flush()
+        let bundle = try LogBundle.export(directory: log.directory, first: 7, last: 12)
+        let report = LogBundle.verify(bundle, publicKey: signing.publicKey)
+        #expect(report.verified, "\(report.problem ?? "")")
+        // Extended to the anchor that covers entry 12 (batches of 5: entries 10...14).
+        #expect(report.firstIndex == 7 && report.lastIndex == 14)
+        #expect(!LogBundle.verify(bundle, publicKey: try Ed25519.PrivateKey(seed: Blake2b.hash256([1])).publicKey).verified, "verified under another key")
+        var random = SeededRandom(seed: 7)
+        for _ in 0 ..< 500 {
+            var corrupted = bundle
+            let position = random.int(9 ... corrupted.count - 1)
+            corrupted[position] ^= UInt8(random.int(1 ... 255))
+            #expect(!LogBundle.verify(corrupted, publicKey: signing.publicKey).verified, "a flipped byte at \(position) went unnoticed")
+        }
+        #expect(!LogBundle.verify(Array(bundle.dropLast(30)), publicKey: signing.publicKey).verified, "a cut bundle verified")
+        #expect(throws: SecurityLogError.self) { try LogBundle.export(directory: log.directory, first: 30, last: nil) }
+    }
+}
