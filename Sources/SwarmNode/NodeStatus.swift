@@ -14,6 +14,9 @@ public struct NodeStatus: Codable, Sendable {
     public var status: String
     public var lastExecuted: UInt64
     public var stableCheckpoint: UInt64
+    /// The state digest certified by the stable checkpoint: correct replicas at the same
+    /// stable checkpoint agree on it (a deployment's consensus-integrity check).
+    public var stableCheckpointDigest: String?
     public var stateDigest: String
     public var pendingRequests: Int
     public var uptimeSeconds: Double
@@ -38,7 +41,7 @@ public struct NodeStatus: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case replica, view, primary, status, counters, dropped
-        case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stateDigest = "state_digest"
+        case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stableCheckpointDigest = "stable_checkpoint_digest", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
         case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity, tapPublished = "tap_published", tapDropped = "tap_dropped"
         case protectionLevel = "protection_level", quarantined, rateLimitedByPeer = "rate_limited_by_peer"
@@ -55,6 +58,7 @@ extension ReplicaNode {
             status: replica.status == .normal ? "normal" : "changing-view",
             lastExecuted: replica.lastExecuted,
             stableCheckpoint: replica.lowWatermark,
+            stableCheckpointDigest: replica.stable.stateDigest.hex,
             stateDigest: replica.currentStateDigest().hex,
             pendingRequests: replica.pendingRequestCount,
             uptimeSeconds: Date().timeIntervalSince(startedAt),

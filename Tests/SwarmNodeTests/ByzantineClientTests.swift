@@ -4,70 +4,74 @@ import SwarmClient
 import SwarmCore
 import SwarmNode
 
-/// Issue 9: a client never accepts a result that fewer than f + 1 distinct replicas sent.
-@Suite("Clients against Byzantine replicas", .serialized)
-struct ByzantineClientTests {
-    @Test("One replica returning wrong results: the client still gets the correct result")
-    func oneLiar() throws {
-        let cluster = try LocalCluster(testMode: true)
-        for replica in [0, 2, 3] { try cluster.start(replica) }
-        try cluster.start(1, misbehave: "wrong-results")
-        let client = try cluster.client()
-        for index in 0 ..< 20 {
-            let result = try put(client, "k\(index)", "v\(index)")
+extension ProcessSuites {
+    /// Issue 9: a client never accepts a result that fewer than f + 1 distinct replicas sent.
+    @Suite("Clients against Byzantine replicas")
+    struct ByzantineClientTests {
+        @Test("One replica returning wrong results: the client still gets the correct result")
+        func oneLiar() throws {
+            let cluster = try LocalCluster(testMode: true)
+            for replica in [0, 2, 3] { try cluster.start(replica) }
+            try cluster.start(1, misbehave: "wrong-results")
+            let client = try cluster.client()
+            for index in 0 ..< 20 {
+                let result = try put(client, "k\(index)", "v\(index)")
+                #expect(result.status == .ok && result.version != 424_242)
+            }
+            let read = try client.execute(.get(namespace: Array("proc".utf8), key: Array("k7".utf8)))
+            #expect(read.value == Array("v7".utf8))
+        }
+
+        @Test("Two replicas returning different wrong results (n = 4): the correct result, never a wrong one")
+        func twoLiars() throws {
+            let cluster = try LocalCluster(testMode: true)
+            for replica in [0, 3] { try cluster.start(replica) }
+            for replica in [1, 2] { try cluster.start(replica, misbehave: "wrong-results") }
+            let client = try cluster.client()
+            client.timeoutMilliseconds = 10_000
+            let result = try put(client, "contested", "truth")
             #expect(result.status == .ok && result.version != 424_242)
+            let read = try client.execute(.get(namespace: Array("proc".utf8), key: Array("contested".utf8)))
+            #expect(read.value == Array("truth".utf8))
         }
-        let read = try client.execute(.get(namespace: Array("proc".utf8), key: Array("k7".utf8)))
-        #expect(read.value == Array("v7".utf8))
-    }
 
-    @Test("Two replicas returning different wrong results (n = 4): the correct result, never a wrong one")
-    func twoLiars() throws {
-        let cluster = try LocalCluster(testMode: true)
-        for replica in [0, 3] { try cluster.start(replica) }
-        for replica in [1, 2] { try cluster.start(replica, misbehave: "wrong-results") }
-        let client = try cluster.client()
-        client.timeoutMilliseconds = 10_000
-        let result = try put(client, "contested", "truth")
-        #expect(result.status == .ok && result.version != 424_242)
-        let read = try client.execute(.get(namespace: Array("proc".utf8), key: Array("contested".utf8)))
-        #expect(read.value == Array("truth".utf8))
-    }
-
-    @Test("All but one replica silent: a clear timeout, never a result from one replica")
-    func onlyOneSpeaks() throws {
-        let cluster = try LocalCluster(testMode: true)
-        try cluster.start(0)
-        for replica in [1, 2, 3] { try cluster.start(replica, misbehave: "silent") }
-        let client = try cluster.client()
-        client.timeoutMilliseconds = 3_000
-        #expect { _ = try put(client, "alone", "x") } throws: { error in
-            (error as? ClientError)?.code == .timeout && "\(error)".contains("f + 1")
+        @Test("All but one replica silent: a clear timeout, never a result from one replica")
+        func onlyOneSpeaks() throws {
+            let cluster = try LocalCluster(testMode: true)
+            try cluster.start(0)
+            for replica in [1, 2, 3] { try cluster.start(replica, misbehave: "silent") }
+            let client = try cluster.client()
+            client.timeoutMilliseconds = 3_000
+            #expect { _ = try put(client, "alone", "x") } throws: { error in
+                (error as? ClientError)?.code == .timeout && "\(error)".contains("f + 1")
+            }
         }
-    }
 
-    @Test("Fault injection is refused unless the topology is a test bed")
-    func misbehaveNeedsTestMode() throws {
-        let cluster = try LocalCluster()
-        try cluster.start(0, misbehave: "silent")
-        #expect(cluster.wait(seconds: 10) { cluster.exitStatus(0) != nil })
-        #expect(cluster.exitStatus(0) == 2)
-        #expect(cluster.log(0).contains("test_mode"))
+        @Test("Fault injection is refused unless the topology is a test bed")
+        func misbehaveNeedsTestMode() throws {
+            let cluster = try LocalCluster()
+            try cluster.start(0, misbehave: "silent")
+            #expect(cluster.wait(seconds: 10) { cluster.exitStatus(0) != nil })
+            #expect(cluster.exitStatus(0) == 2)
+            #expect(cluster.log(0).contains("test_mode"))
+        }
     }
 }
 
-@Suite("Bad client input over the mesh", .serialized)
-struct BadClientInputTests {
-    @Test("An oversized value and an unknown operation get clear error results and change nothing")
-    func badOperations() throws {
-        let cluster = try LocalCluster()
-        try cluster.startAll()
-        let client = try cluster.client()
-        let big = try client.execute(.put(namespace: Array("proc".utf8), key: Array("big".utf8), value: [UInt8](repeating: 1, count: 20_000)))
-        #expect(big.status == .tooLarge)
-        let unknown = try MemoryResult.decode(client.submit([99, 0, 0, 0, 0]))
-        #expect(unknown.status == .unknownOperation)
-        let read = try client.execute(.get(namespace: Array("proc".utf8), key: Array("big".utf8)))
-        #expect(read.status == .notFound)
+extension ProcessSuites {
+    @Suite("Bad client input over the mesh")
+    struct BadClientInputTests {
+        @Test("An oversized value and an unknown operation get clear error results and change nothing")
+        func badOperations() throws {
+            let cluster = try LocalCluster()
+            try cluster.startAll()
+            let client = try cluster.client()
+            let big = try client.execute(.put(namespace: Array("proc".utf8), key: Array("big".utf8), value: [UInt8](repeating: 1, count: 20_000)))
+            #expect(big.status == .tooLarge)
+            let unknown = try MemoryResult.decode(client.submit([99, 0, 0, 0, 0]))
+            #expect(unknown.status == .unknownOperation)
+            let read = try client.execute(.get(namespace: Array("proc".utf8), key: Array("big".utf8)))
+            #expect(read.status == .notFound)
+        }
     }
 }

@@ -5,96 +5,98 @@ import SwarmCore
 import SwarmCrypto
 import SwarmWire
 
-/// Issue #5 with real processes: the monitor's evidence makes replicas quarantine an
-/// equivocating primary (at standard, not at minimal: each protection level shows), a
-/// double-voting backup is named, and admin overrides are signed, checked and bounded.
-@Suite("Responses with real processes", .serialized)
-struct ResponseProcessTests {
-    func equivocatingPrimary(level: String) throws -> (cluster: LocalCluster, committed: Int) {
-        let cluster = try LocalCluster(testMode: true, protectionLevel: level)
-        try cluster.start(0, misbehave: "equivocate")
-        for replica in 1 ... 3 { try cluster.start(replica) }
-        let monitor = try cluster.startMonitor(seconds: 14)
-        usleep(1_000_000)
-        let client = try cluster.client()
-        client.timeoutMilliseconds = 10_000
-        var committed = 0
-        for index in 0 ..< 6 where (try? put(client, "k\(index)", "v")) != nil { committed += 1 }
-        _ = cluster.wait(seconds: 6) { (1 ... 3).allSatisfy { cluster.status($0)?.quarantined == [0] } }
-        monitor.waitUntilExit()
-        return (cluster, committed)
-    }
-
-    @Test("standard: the monitor hands over evidence; every backup verifies it, quarantines the primary, and the group goes on")
-    func standardQuarantines() throws {
-        let (cluster, committed) = try equivocatingPrimary(level: "standard")
-        for replica in 1 ... 3 {
-            let status = cluster.status(replica)
-            #expect(status?.quarantined == [0], "replica \(replica): \(String(describing: status?.quarantined))")
-            #expect((status?.view ?? 0) >= 1, "a quarantined primary is replaced")
+extension ProcessSuites {
+    /// Issue #5 with real processes: the monitor's evidence makes replicas quarantine an
+    /// equivocating primary (at standard, not at minimal: each protection level shows), a
+    /// double-voting backup is named, and admin overrides are signed, checked and bounded.
+    @Suite("Responses with real processes")
+    struct ResponseProcessTests {
+        func equivocatingPrimary(level: String) throws -> (cluster: LocalCluster, committed: Int) {
+            let cluster = try LocalCluster(testMode: true, protectionLevel: level)
+            try cluster.start(0, misbehave: "equivocate")
+            for replica in 1 ... 3 { try cluster.start(replica) }
+            let monitor = try cluster.startMonitor(seconds: 14)
+            usleep(1_000_000)
+            let client = try cluster.client()
+            client.timeoutMilliseconds = 10_000
+            var committed = 0
+            for index in 0 ..< 6 where (try? put(client, "k\(index)", "v")) != nil { committed += 1 }
+            _ = cluster.wait(seconds: 6) { (1 ... 3).allSatisfy { cluster.status($0)?.quarantined == [0] } }
+            monitor.waitUntilExit()
+            return (cluster, committed)
         }
-        #expect(committed == 6, "the client's requests commit despite the equivocating primary")
-        let client = try cluster.client()
-        #expect(try put(client, "after", "quarantine").status == .ok)
-        let findings = (try? String(contentsOfFile: cluster.monitorDirectory + "/findings.jsonl", encoding: .utf8)) ?? ""
-        #expect(findings.contains("\"replica\":\"0\"") && !findings.contains("\"replica\":\"1\""), "\(findings)")
-    }
 
-    @Test("minimal: the same evidence is verified and recorded, but nobody is quarantined")
-    func minimalRecordsOnly() throws {
-        let (cluster, _) = try equivocatingPrimary(level: "minimal")
-        for replica in 1 ... 3 { #expect(cluster.status(replica)?.quarantined == [], "replica \(replica) quarantined at minimal") }
-        let log = try cluster.command(["log", "verify", cluster.directory + "/data-1/security-log", "--topology", cluster.topologyPath, "--replica", "1", "--with-mac"])
-        #expect(log.status == 0, "\(log.output)")
-    }
-
-    @Test("A double-voting backup is named with evidence that verifies offline")
-    func doubleVotingBackup() throws {
-        let cluster = try LocalCluster(testMode: true)
-        try cluster.start(2, misbehave: "double-vote")
-        for replica in [0, 1, 3] { try cluster.start(replica) }
-        let monitor = try cluster.startMonitor(seconds: 8)
-        usleep(1_000_000)
-        let client = try cluster.client()
-        for index in 0 ..< 4 { _ = try put(client, "k\(index)", "v") }
-        monitor.waitUntilExit()
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: cluster.monitorDirectory)) ?? []).filter { $0.hasPrefix("evidence-") }
-        #expect(!files.isEmpty && files.allSatisfy { $0.hasPrefix("evidence-r2-prepare-") }, "\(files)")
-        if let file = files.first {
-            let verified = try cluster.command(["evidence", "verify", cluster.monitorDirectory + "/" + file, "--topology", cluster.topologyPath])
-            #expect(verified.status == 0, "\(verified.output)")
+        @Test("standard: the monitor hands over evidence; every backup verifies it, quarantines the primary, and the group goes on")
+        func standardQuarantines() throws {
+            let (cluster, committed) = try equivocatingPrimary(level: "standard")
+            for replica in 1 ... 3 {
+                let status = cluster.status(replica)
+                #expect(status?.quarantined == [0], "replica \(replica): \(String(describing: status?.quarantined))")
+                #expect((status?.view ?? 0) >= 1, "a quarantined primary is replaced")
+            }
+            #expect(committed == 6, "the client's requests commit despite the equivocating primary")
+            let client = try cluster.client()
+            #expect(try put(client, "after", "quarantine").status == .ok)
+            let findings = (try? String(contentsOfFile: cluster.monitorDirectory + "/findings.jsonl", encoding: .utf8)) ?? ""
+            #expect(findings.contains("\"replica\":\"0\"") && !findings.contains("\"replica\":\"1\""), "\(findings)")
         }
-    }
 
-    @Test("Admin overrides: signed by an admin key, at most f quarantined, replays and other keys refused")
-    func adminOverrides() throws {
-        let cluster = try LocalCluster()
-        try cluster.startAll()
-        let client = try cluster.client()
-        _ = try put(client, "warm", "up")
-        func admin(_ arguments: [String], key: String? = nil) throws -> (status: Int32, output: String) {
-            try cluster.command(["admin"] + arguments + ["--topology", cluster.topologyPath] + (key.map { ["--key", $0] } ?? []))
+        @Test("minimal: the same evidence is verified and recorded, but nobody is quarantined")
+        func minimalRecordsOnly() throws {
+            let (cluster, _) = try equivocatingPrimary(level: "minimal")
+            for replica in 1 ... 3 { #expect(cluster.status(replica)?.quarantined == [], "replica \(replica) quarantined at minimal") }
+            let log = try cluster.command(["log", "verify", cluster.directory + "/data-1/security-log", "--topology", cluster.topologyPath, "--replica", "1", "--with-mac"])
+            #expect(log.status == 0, "\(log.output)")
         }
-        let first = try admin(["quarantine", "--replica", "3"])
-        #expect(first.status == 1, "replica 3 cannot quarantine itself, so not every replica accepts: \(first.output)")
-        #expect(cluster.wait(seconds: 3) { (0 ... 2).allSatisfy { cluster.status($0)?.quarantined == [3] } })
-        let second = try admin(["quarantine", "--replica", "2"])
-        #expect(second.output.contains("not quarantined (at most f = 1"), "\(second.output)")
-        #expect(cluster.wait(seconds: 3) { (0 ... 1).allSatisfy { cluster.status($0)?.quarantined == [3] } }, "a second quarantine with f = 1")
-        #expect(try put(client, "with", "three").status == .ok, "q = 3 replicas still commit")
-        #expect(try admin(["release", "--replica", "3"]).output.contains("released"))
-        #expect(cluster.wait(seconds: 3) { (0 ... 2).allSatisfy { cluster.status($0)?.quarantined == [] } })
-        let viewBefore = cluster.status(1)?.view ?? 0
-        #expect(try admin(["view-change"]).status == 0)
-        #expect(cluster.wait(seconds: 10) { (0 ... 3).allSatisfy { (cluster.status($0)?.view ?? 0) > viewBefore } })
-        // A client key is not an admin key.
-        let refused = try admin(["view-change"], key: cluster.directory + "/keys/client-0.key_secret")
-        #expect(refused.status == 1 && refused.output.contains("not an admin key"), "\(refused.output)")
-        // The same signed command twice: the second is a replay.
-        let certificate = try CertificateFile.readSecret(path: cluster.directory + "/keys/admin-0.key_secret")
-        let adminClient = try SwarmClient(topology: try cluster.topology(), certificate: certificate)
-        let frames = SwarmClient.controlCommand(.release, target: 1, cluster: try cluster.topology().cluster, signing: certificate.signing)
-        #expect(try adminClient.control(frames).allSatisfy(\.accepted))
-        #expect(try adminClient.control(frames).allSatisfy { !$0.accepted && $0.text.contains("replay") })
+
+        @Test("A double-voting backup is named with evidence that verifies offline")
+        func doubleVotingBackup() throws {
+            let cluster = try LocalCluster(testMode: true)
+            try cluster.start(2, misbehave: "double-vote")
+            for replica in [0, 1, 3] { try cluster.start(replica) }
+            let monitor = try cluster.startMonitor(seconds: 8)
+            usleep(1_000_000)
+            let client = try cluster.client()
+            for index in 0 ..< 4 { _ = try put(client, "k\(index)", "v") }
+            monitor.waitUntilExit()
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: cluster.monitorDirectory)) ?? []).filter { $0.hasPrefix("evidence-") }
+            #expect(!files.isEmpty && files.allSatisfy { $0.hasPrefix("evidence-r2-prepare-") }, "\(files)")
+            if let file = files.first {
+                let verified = try cluster.command(["evidence", "verify", cluster.monitorDirectory + "/" + file, "--topology", cluster.topologyPath])
+                #expect(verified.status == 0, "\(verified.output)")
+            }
+        }
+
+        @Test("Admin overrides: signed by an admin key, at most f quarantined, replays and other keys refused")
+        func adminOverrides() throws {
+            let cluster = try LocalCluster()
+            try cluster.startAll()
+            let client = try cluster.client()
+            _ = try put(client, "warm", "up")
+            func admin(_ arguments: [String], key: String? = nil) throws -> (status: Int32, output: String) {
+                try cluster.command(["admin"] + arguments + ["--topology", cluster.topologyPath] + (key.map { ["--key", $0] } ?? []))
+            }
+            let first = try admin(["quarantine", "--replica", "3"])
+            #expect(first.status == 1, "replica 3 cannot quarantine itself, so not every replica accepts: \(first.output)")
+            #expect(cluster.wait(seconds: 3) { (0 ... 2).allSatisfy { cluster.status($0)?.quarantined == [3] } })
+            let second = try admin(["quarantine", "--replica", "2"])
+            #expect(second.output.contains("not quarantined (at most f = 1"), "\(second.output)")
+            #expect(cluster.wait(seconds: 3) { (0 ... 1).allSatisfy { cluster.status($0)?.quarantined == [3] } }, "a second quarantine with f = 1")
+            #expect(try put(client, "with", "three").status == .ok, "q = 3 replicas still commit")
+            #expect(try admin(["release", "--replica", "3"]).output.contains("released"))
+            #expect(cluster.wait(seconds: 3) { (0 ... 2).allSatisfy { cluster.status($0)?.quarantined == [] } })
+            let viewBefore = cluster.status(1)?.view ?? 0
+            #expect(try admin(["view-change"]).status == 0)
+            #expect(cluster.wait(seconds: 10) { (0 ... 3).allSatisfy { (cluster.status($0)?.view ?? 0) > viewBefore } })
+            // A client key is not an admin key.
+            let refused = try admin(["view-change"], key: cluster.directory + "/keys/client-0.key_secret")
+            #expect(refused.status == 1 && refused.output.contains("not an admin key"), "\(refused.output)")
+            // The same signed command twice: the second is a replay.
+            let certificate = try CertificateFile.readSecret(path: cluster.directory + "/keys/admin-0.key_secret")
+            let adminClient = try SwarmClient(topology: try cluster.topology(), certificate: certificate)
+            let frames = SwarmClient.controlCommand(.release, target: 1, cluster: try cluster.topology().cluster, signing: certificate.signing)
+            #expect(try adminClient.control(frames).allSatisfy(\.accepted))
+            #expect(try adminClient.control(frames).allSatisfy { !$0.accepted && $0.text.contains("replay") })
+        }
     }
 }
