@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "SwarmOrchestrator",
             dependencies: [
-                "SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
+                "SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict

@@ -32,6 +32,8 @@ public final class LocalMesh {
         public var clientCount = 1
         public var testMode = false
         public var protectionLevel = "standard"
+        /// The swarm id of the generated topology (default: a fresh swarm-<ms>-<rand>).
+        public var swarmID: String?
         public var timeouts = Topology.Timeouts()
         /// nil keeps the topology default.
         public var maxBatchRequests: Int?
@@ -69,6 +71,7 @@ public final class LocalMesh {
         generator.basePort = options.basePort
         generator.clientCount = options.clientCount
         generator.protectionLevel = options.protectionLevel
+        generator.swarmID = options.swarmID
         generator.testMode = options.testMode
         generator.timeouts = options.timeouts
         generator.maxBatchRequests = options.maxBatchRequests
