@@ -32,6 +32,12 @@ public struct DeployReport: Codable, Sendable {
         public var replica: UInt32
         public var sequence: UInt64
         public var digest: String?
+
+        public init(replica: UInt32, sequence: UInt64, digest: String?) {
+            self.replica = replica
+            self.sequence = sequence
+            self.digest = digest
+        }
     }
 
     public struct ConsensusSection: Codable, Sendable {
