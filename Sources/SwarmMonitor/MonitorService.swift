@@ -71,6 +71,10 @@ public final class MonitorService {
                         findings[replica, default: []].append("flooding")
                         try appendFinding(["type": "flooding", "replica": "\(replica)", "far_future_messages": "\(count)"])
                         logger.warning("replica \(replica) is flooding: \(count) validly signed messages far beyond the watermarks")
+                    default:
+                        // Findings of the newer detectors (issue 5), logged generically until the shell runs SecurityMonitor.
+                        try appendFinding(["type": finding.name, "certainty": finding.certainty.rawValue, "replicas": finding.accused.map(String.init).joined(separator: ",")])
+                        logger.warning("\(finding.certainty.rawValue) \(finding.name): \(finding)")
                     }
                 }
             }

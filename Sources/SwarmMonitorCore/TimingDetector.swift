@@ -1,0 +1,112 @@
+import SwarmCore
+import SwarmWire
+
+/// Timing manipulation: a primary that proposes, but late. PBFT's liveness rests on the
+/// backups' request timers (Castro and Liskov, 4.4): a primary that holds each
+/// PRE-PREPARE until just under the timeout is never replaced, yet slows the swarm by the
+/// whole timeout. The proposal delay of a PRE-PREPARE is the time from the first tap
+/// observation of the oldest request in its batch to the first time a backup's tap saw
+/// the PRE-PREPARE arrive, so a primary cannot hide the delay by lying on its own tap.
+///
+/// A primary is suspected when the median of its last `samples` delays is at or above
+/// `timeoutFraction` of the request timeout, or `baselineFactor` times the other
+/// primaries' median or its own first median (and at least a quarter of the timeout, so
+/// that fast clusters do not make noise out of milliseconds). Only suspected: loss and
+/// retransmission delay honest proposals too; the median over several proposals is what
+/// separates a policy of delay from bad luck.
+public struct TimingDetector: Sendable {
+    struct SlotKey: Hashable {
+        var view: ViewNumber
+        var sequence: SequenceNumber
+    }
+
+    let configuration: Configuration
+    let requestTimeoutMicroseconds: UInt64
+    let samples: Int
+    let timeoutFraction: Double
+    let baselineFactor: Double
+    let capacity: Int
+    var requestSeen: [RequestKey: UInt64] = [:]
+    var requestOrder: [RequestKey] = []
+    var proposed = Set<SlotKey>()
+    var proposedOrder: [SlotKey] = []
+    var delays: [ReplicaID: [UInt64]] = [:]
+    var ownBaseline: [ReplicaID: UInt64] = [:]
+    var named = Set<ReplicaID>()
+
+    public init(configuration: Configuration, requestTimeoutMicroseconds: UInt64, samples: Int, timeoutFraction: Double, baselineFactor: Double, capacity: Int = 8192) {
+        precondition(samples > 0 && requestTimeoutMicroseconds > 0)
+        self.configuration = configuration
+        self.requestTimeoutMicroseconds = requestTimeoutMicroseconds
+        self.samples = samples
+        self.timeoutFraction = timeoutFraction
+        self.baselineFactor = baselineFactor
+        self.capacity = capacity
+    }
+
+    static func median(_ values: [UInt64]) -> UInt64 {
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+
+    var floorMicroseconds: UInt64 { requestTimeoutMicroseconds / 4 }
+    var timeoutBoundMicroseconds: UInt64 { UInt64(Double(requestTimeoutMicroseconds) * timeoutFraction) }
+
+    /// The other primaries' median delay, when they have made enough proposals.
+    func baseline(excluding primary: ReplicaID) -> UInt64? {
+        let others = delays.filter { $0.key != primary }.flatMap(\.value)
+        return others.count >= samples ? TimingDetector.median(others) : nil
+    }
+
+    public mutating func observe(_ observation: Observation) -> (findings: [Finding], anomalies: [Anomaly]) {
+        guard observation.direction == .inbound else { return ([], []) }
+        let now = observation.timeMicroseconds
+        switch observation.message.payload {
+        case let .request(request):
+            remember(RequestKey(client: request.client, requestID: request.requestID), at: now)
+            return ([], [])
+        case let .prePrepare(proposal):
+            guard observation.observer != proposal.sender, configuration.isReplica(proposal.sender),
+                  proposal.sender == configuration.primary(of: proposal.view) else { return ([], []) }
+            let slot = SlotKey(view: proposal.view, sequence: proposal.sequence)
+            guard !proposed.contains(slot) else { return ([], []) }
+            proposed.insert(slot)
+            proposedOrder.append(slot)
+            if proposedOrder.count > capacity { proposed.remove(proposedOrder.removeFirst()) }
+            let arrivals = proposal.batch.compactMap { message -> UInt64? in
+                guard case let .request(request) = message.payload else { return nil }
+                return requestSeen[RequestKey(client: request.client, requestID: request.requestID)]
+            }
+            guard let oldest = arrivals.min(), now >= oldest else { return ([], []) }
+            return record(delay: now - oldest, primary: proposal.sender, now: now)
+        default:
+            return ([], [])
+        }
+    }
+
+    mutating func remember(_ key: RequestKey, at time: UInt64) {
+        guard requestSeen[key] == nil else { return }
+        requestSeen[key] = time
+        requestOrder.append(key)
+        if requestOrder.count > capacity { requestSeen[requestOrder.removeFirst()] = nil }
+    }
+
+    mutating func record(delay: UInt64, primary: ReplicaID, now: UInt64) -> (findings: [Finding], anomalies: [Anomaly]) {
+        var recent = delays[primary] ?? []
+        recent.append(delay)
+        if recent.count > samples { recent.removeFirst() }
+        delays[primary] = recent
+        guard recent.count == samples else { return ([], []) }
+        let median = TimingDetector.median(recent)
+        if ownBaseline[primary] == nil { ownBaseline[primary] = median }
+        let others = baseline(excluding: primary)
+        var bound = timeoutBoundMicroseconds
+        for reference in [others, ownBaseline[primary]].compactMap({ $0 }) where reference > 0 {
+            bound = min(bound, max(floorMicroseconds, UInt64(Double(reference) * baselineFactor)))
+        }
+        guard median >= bound else { return ([], []) }
+        let anomalies = delay >= bound ? [Anomaly(replica: primary, timeMicroseconds: now, weight: 2)] : []
+        guard named.insert(primary).inserted else { return ([], anomalies) }
+        return ([.timingManipulation(primary: primary, medianDelayMicroseconds: median, baselineMicroseconds: others ?? ownBaseline[primary] ?? 0)], anomalies)
+    }
+}
