@@ -3,12 +3,14 @@ import SwarmWire
 /// Coordinated attacks: two or more replicas whose anomalies keep falling into the same
 /// time windows. One Byzantine replica is within PBFT's budget; f that act together are
 /// the budget, and a monitor that sees them correlate can warn before they reach f + 1.
-/// Time is cut into windows of `windowMicroseconds`; a pair of replicas that were both
-/// anomalous in `minimumWindows` distinct windows is reported, once per pair. Only
-/// suspected: it is a correlation of suspicions (or of proofs, which are reported on
-/// their own as proven).
+/// Time is cut into windows of `windowMicroseconds`, each remembering which replicas
+/// were anomalous in it. A pair of replicas that are both under some finding (`flagged`)
+/// and were both anomalous in `minimumWindows` remembered windows is reported, once per
+/// pair. Windows are remembered before a replica is flagged, so the correlation counts
+/// from the start of the attack, not from the first finding. Only suspected: it is a
+/// correlation of suspicions (or of proofs, which are reported on their own as proven).
 ///
-/// Bounded: the anomalous replicas of the last `keptWindows` windows, and one counter per pair.
+/// Bounded: the anomalous replicas of the last `keptWindows` windows.
 public struct CoordinationDetector: Sendable {
     struct Pair: Hashable {
         var low: ReplicaID
@@ -19,32 +21,32 @@ public struct CoordinationDetector: Sendable {
     let minimumWindows: Int
     let keptWindows: Int
     var windows: [UInt64: Set<ReplicaID>] = [:]
-    var shared: [Pair: Int] = [:]
-    var lastShared: [Pair: UInt64] = [:]
     var named = Set<Pair>()
 
-    public init(windowMicroseconds: UInt64, minimumWindows: Int, keptWindows: Int = 64) {
+    public init(windowMicroseconds: UInt64, minimumWindows: Int, keptWindows: Int = 128) {
         precondition(windowMicroseconds > 0 && minimumWindows > 0)
         self.windowMicroseconds = windowMicroseconds
         self.minimumWindows = minimumWindows
         self.keptWindows = keptWindows
     }
 
-    public mutating func observe(_ anomaly: Anomaly) -> [Finding] {
-        let window = anomaly.timeMicroseconds / windowMicroseconds
-        var members = windows[window] ?? []
-        guard members.insert(anomaly.replica).inserted else { return [] }
-        windows[window] = members
+    public mutating func record(_ anomaly: Anomaly) {
+        windows[anomaly.timeMicroseconds / windowMicroseconds, default: []].insert(anomaly.replica)
         if windows.count > keptWindows, let oldest = windows.keys.min() { windows[oldest] = nil }
+    }
+
+    /// Pairs of flagged replicas that share enough windows and were not reported yet.
+    public mutating func evaluate(flagged: Set<ReplicaID>) -> [Finding] {
+        guard flagged.count >= 2 else { return [] }
+        var shared: [Pair: Int] = [:]
+        for members in windows.values {
+            let suspects = members.intersection(flagged).sorted()
+            guard suspects.count >= 2 else { continue }
+            for (i, low) in suspects.enumerated() { for high in suspects[(i + 1)...] { shared[Pair(low: low, high: high), default: 0] += 1 } }
+        }
         var findings: [Finding] = []
-        for other in members.sorted() where other != anomaly.replica {
-            let pair = Pair(low: min(other, anomaly.replica), high: max(other, anomaly.replica))
-            guard lastShared[pair] != window else { continue }
-            lastShared[pair] = window
-            shared[pair, default: 0] += 1
-            if shared[pair]! >= minimumWindows, named.insert(pair).inserted {
-                findings.append(.coordinated(replicas: [pair.low, pair.high], sharedWindows: shared[pair]!))
-            }
+        for (pair, count) in shared.sorted(by: { ($0.key.low, $0.key.high) < ($1.key.low, $1.key.high) }) where count >= minimumWindows {
+            if named.insert(pair).inserted { findings.append(.coordinated(replicas: [pair.low, pair.high], sharedWindows: count)) }
         }
         return findings
     }

@@ -27,6 +27,8 @@ public struct SecurityMonitor: Sendable {
 
     var rawScores: [ReplicaID: (score: Double, atMicroseconds: UInt64)] = [:]
     public private(set) var provenFaulty = Set<ReplicaID>()
+    /// Replicas accused by at least one finding.
+    public private(set) var flagged = Set<ReplicaID>()
     public private(set) var quarantined = Set<ReplicaID>()
     public private(set) var nowMicroseconds: UInt64 = 0
     var pendingResponses: [Response] = []
@@ -146,18 +148,22 @@ public struct SecurityMonitor: Sendable {
 
     mutating func conclude(_ findings: [Finding], _ anomalies: [Anomaly]) -> [Finding] {
         var all = findings
-        for anomaly in anomalies {
-            addScore(anomaly.replica, anomaly.weight)
-            all += coordination.observe(anomaly)
-        }
         for finding in findings {
             for replica in finding.accused {
                 addScore(replica, SecurityMonitor.weight(of: finding))
+                flagged.insert(replica)
                 if finding.certainty == .proven { provenFaulty.insert(replica) }
-                // A proof is an anomaly too; suspicions already sent theirs.
-                if finding.certainty == .proven { all += coordination.observe(Anomaly(replica: replica, timeMicroseconds: nowMicroseconds, weight: 0)) }
+                // A proof is an anomaly too; suspicions send theirs as they accumulate.
+                if finding.certainty == .proven { coordination.record(Anomaly(replica: replica, timeMicroseconds: nowMicroseconds, weight: 0)) }
             }
         }
+        for anomaly in anomalies {
+            addScore(anomaly.replica, anomaly.weight)
+            coordination.record(anomaly)
+        }
+        // Only replicas already under a finding are correlated: stray anomalies of honest
+        // replicas (a lost vote, a slow proposal) coincide by chance under partitions.
+        if !findings.isEmpty || !anomalies.isEmpty { all += coordination.evaluate(flagged: flagged) }
         for finding in all { respond(to: finding) }
         return all
     }

@@ -33,6 +33,11 @@ public struct TimingDetector: Sendable {
     var delays: [ReplicaID: [UInt64]] = [:]
     var ownBaseline: [ReplicaID: UInt64] = [:]
     var named = Set<ReplicaID>()
+    /// When the first NEW-VIEW of each view was seen: a new primary is not late for
+    /// requests that waited through the view change.
+    var viewStart: [ViewNumber: UInt64] = [:]
+    /// The primary of the view being proposed in, as last seen.
+    var currentView: ViewNumber = 0
 
     public init(configuration: Configuration, requestTimeoutMicroseconds: UInt64, samples: Int, timeoutFraction: Double, baselineFactor: Double, capacity: Int = 8192) {
         precondition(samples > 0 && requestTimeoutMicroseconds > 0)
@@ -44,12 +49,17 @@ public struct TimingDetector: Sendable {
         self.capacity = capacity
     }
 
+    /// The lower median: with two samples, the smaller, so both must be late.
     static func median(_ values: [UInt64]) -> UInt64 {
         let sorted = values.sorted()
-        return sorted[sorted.count / 2]
+        return sorted[(sorted.count - 1) / 2]
     }
 
-    var floorMicroseconds: UInt64 { requestTimeoutMicroseconds / 4 }
+    /// Relative bounds never go below this: under loss and partitions honest proposals
+    /// take a fair part of the timeout too.
+    var floorMicroseconds: UInt64 { requestTimeoutMicroseconds * 2 / 5 }
+    /// A primary replaced by a view change is judged on this many proposals of its view.
+    var samplesAtViewEnd: Int { min(samples, 2) }
     var timeoutBoundMicroseconds: UInt64 { UInt64(Double(requestTimeoutMicroseconds) * timeoutFraction) }
 
     /// The other primaries' median delay, when they have made enough proposals.
@@ -59,8 +69,11 @@ public struct TimingDetector: Sendable {
     }
 
     public mutating func observe(_ observation: Observation) -> (findings: [Finding], anomalies: [Anomaly]) {
-        guard observation.direction == .inbound else { return ([], []) }
         let now = observation.timeMicroseconds
+        // A NEW-VIEW starts its view wherever it is first seen, even on the new primary's
+        // own tap: that only shortens the delays charged to the new primary.
+        if case let .newView(m) = observation.message.payload { return advance(to: m.view, now: now) }
+        guard observation.direction == .inbound else { return ([], []) }
         switch observation.message.payload {
         case let .request(request):
             remember(RequestKey(client: request.client, requestID: request.requestID), at: now)
@@ -68,8 +81,9 @@ public struct TimingDetector: Sendable {
         case let .prePrepare(proposal):
             guard observation.observer != proposal.sender, configuration.isReplica(proposal.sender),
                   proposal.sender == configuration.primary(of: proposal.view) else { return ([], []) }
+            let ended = advance(to: proposal.view, now: now)
             let slot = SlotKey(view: proposal.view, sequence: proposal.sequence)
-            guard !proposed.contains(slot) else { return ([], []) }
+            guard !proposed.contains(slot) else { return ended }
             proposed.insert(slot)
             proposedOrder.append(slot)
             if proposedOrder.count > capacity { proposed.remove(proposedOrder.removeFirst()) }
@@ -77,11 +91,27 @@ public struct TimingDetector: Sendable {
                 guard case let .request(request) = message.payload else { return nil }
                 return requestSeen[RequestKey(client: request.client, requestID: request.requestID)]
             }
-            guard let oldest = arrivals.min(), now >= oldest else { return ([], []) }
-            return record(delay: now - oldest, primary: proposal.sender, now: now)
+            guard let oldest = arrivals.min() else { return ended }
+            let start = max(oldest, viewStart[proposal.view] ?? 0)
+            guard now >= start else { return ended }
+            let recorded = record(delay: now - start, primary: proposal.sender, now: now)
+            return (ended.findings + recorded.findings, ended.anomalies + recorded.anomalies)
         default:
             return ([], [])
         }
+    }
+
+    /// The first sign of a later view ends the current one: its primary is judged on the
+    /// proposals it made, however few (a view change is what a slow primary earns).
+    mutating func advance(to view: ViewNumber, now: UInt64) -> (findings: [Finding], anomalies: [Anomaly]) {
+        guard view > currentView else { return ([], []) }
+        let replaced = configuration.primary(of: currentView)
+        currentView = view
+        viewStart[view] = now
+        if viewStart.count > 64, let oldest = viewStart.keys.min() { viewStart[oldest] = nil }
+        let judged = evaluate(replaced, now: now, minimumSamples: samplesAtViewEnd, delay: nil)
+        delays[replaced] = nil
+        return judged
     }
 
     mutating func remember(_ key: RequestKey, at time: UInt64) {
@@ -96,7 +126,11 @@ public struct TimingDetector: Sendable {
         recent.append(delay)
         if recent.count > samples { recent.removeFirst() }
         delays[primary] = recent
-        guard recent.count == samples else { return ([], []) }
+        return evaluate(primary, now: now, minimumSamples: samples, delay: delay)
+    }
+
+    mutating func evaluate(_ primary: ReplicaID, now: UInt64, minimumSamples: Int, delay: UInt64?) -> (findings: [Finding], anomalies: [Anomaly]) {
+        guard let recent = delays[primary], recent.count >= minimumSamples else { return ([], []) }
         let median = TimingDetector.median(recent)
         if ownBaseline[primary] == nil { ownBaseline[primary] = median }
         let others = baseline(excluding: primary)
@@ -105,7 +139,7 @@ public struct TimingDetector: Sendable {
             bound = min(bound, max(floorMicroseconds, UInt64(Double(reference) * baselineFactor)))
         }
         guard median >= bound else { return ([], []) }
-        let anomalies = delay >= bound ? [Anomaly(replica: primary, timeMicroseconds: now, weight: 2)] : []
+        let anomalies = (delay ?? median) >= bound ? [Anomaly(replica: primary, timeMicroseconds: now, weight: 2)] : []
         guard named.insert(primary).inserted else { return ([], anomalies) }
         return ([.timingManipulation(primary: primary, medianDelayMicroseconds: median, baselineMicroseconds: others ?? ownBaseline[primary] ?? 0)], anomalies)
     }

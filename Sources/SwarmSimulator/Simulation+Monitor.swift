@@ -41,7 +41,7 @@ extension Simulation {
                 monitorNamed[slot.signer] = highestCorrectView <= slot.view + 1
                 if options.trace { trace.append("t=\(time) monitor: replica \(slot.signer) equivocated at \(slot.kind) v=\(slot.view) n=\(slot.sequence)") }
             default:
-                if options.trace { trace.append("t=\(time) monitor: \(finding.certainty.rawValue) \(finding.name) \(finding.accused)") }
+                if options.trace { trace.append("t=\(time) monitor: \(finding.certainty.rawValue) \(finding)") }
             }
         }
         monitorResponses += security.takeResponses()
