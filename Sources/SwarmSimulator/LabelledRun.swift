@@ -141,10 +141,12 @@ extension Response {
 
 extension Sweep {
     /// Runs the labelled behaviour for every seed; every 50th seed with real Ed25519.
-    public static func labelled(_ label: Label, seeds: some Sequence<UInt64>, protectionLevel: ProtectionLevel = .standard, ed25519Every: UInt64 = 50, progress: ((Int, SimulationResult) -> Void)? = nil) -> LabelledSummary {
+    /// `profile`, when given, replaces the level's profile (negative controls).
+    public static func labelled(_ label: Label, seeds: some Sequence<UInt64>, protectionLevel: ProtectionLevel = .standard, profile: ProtectionProfile? = nil, ed25519Every: UInt64 = 50, progress: ((Int, SimulationResult) -> Void)? = nil) -> LabelledSummary {
         var summary = LabelledSummary(label: label, protectionLevel: protectionLevel)
         for seed in seeds {
             var options = label.options(seed: seed, protectionLevel: protectionLevel)
+            options.monitorProfileOverride = profile
             if ed25519Every > 0, seed % ed25519Every == 0 { options.keyScheme = .ed25519 }
             let result = Simulation.run(options)
             summary.add(result)

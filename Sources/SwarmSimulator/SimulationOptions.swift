@@ -43,7 +43,11 @@ public struct SimulationOptions: Sendable {
     /// The monitor's protection level.
     public var protectionLevel: ProtectionLevel = .standard
 
-    var monitorProfile: ProtectionProfile { ProtectionProfile.profile(for: protectionLevel) }
+    /// Test-only: a hand-made monitor profile instead of the level's (negative controls
+    /// plant wrong thresholds here).
+    public var monitorProfileOverride: ProtectionProfile?
+
+    var monitorProfile: ProtectionProfile { monitorProfileOverride ?? ProtectionProfile.profile(for: protectionLevel) }
 
     public init(
         replicaCount: Int = 4,
