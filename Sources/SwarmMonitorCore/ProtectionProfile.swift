@@ -67,7 +67,7 @@ public struct ProtectionProfile: Sendable, Equatable {
 
     public static let standard = ProtectionProfile(
         level: .standard, farFutureThreshold: 20, rateWindowMicroseconds: 1_000_000, maxMessagesPerWindow: 2_000, maxRepeatsPerWindow: 100,
-        selectiveMissStreak: 8, timingSamples: 6, timingTimeoutFraction: 0.6, timingBaselineFactor: 4,
+        selectiveMissStreak: 8, timingSamples: 6, timingTimeoutFraction: 0.7, timingBaselineFactor: 4,
         coordinationWindowMicroseconds: 250_000, coordinationMinimumWindows: 3, partitionGapMicroseconds: 5_000_000,
         scoreHalfLifeMicroseconds: 120_000_000,
         automaticQuarantine: true, rateLimiting: true, rateLimitMessagesPerSecond: 500, rateLimitDurationMicroseconds: 30_000_000,
@@ -76,7 +76,7 @@ public struct ProtectionProfile: Sendable, Equatable {
 
     public static let enhanced = ProtectionProfile(
         level: .enhanced, farFutureThreshold: 10, rateWindowMicroseconds: 1_000_000, maxMessagesPerWindow: 1_000, maxRepeatsPerWindow: 50,
-        selectiveMissStreak: 5, timingSamples: 5, timingTimeoutFraction: 0.5, timingBaselineFactor: 3,
+        selectiveMissStreak: 5, timingSamples: 5, timingTimeoutFraction: 0.6, timingBaselineFactor: 3,
         coordinationWindowMicroseconds: 250_000, coordinationMinimumWindows: 2, partitionGapMicroseconds: 3_000_000,
         scoreHalfLifeMicroseconds: 300_000_000,
         automaticQuarantine: true, rateLimiting: true, rateLimitMessagesPerSecond: 300, rateLimitDurationMicroseconds: 60_000_000,
@@ -85,7 +85,7 @@ public struct ProtectionProfile: Sendable, Equatable {
 
     public static let maximum = ProtectionProfile(
         level: .maximum, farFutureThreshold: 5, rateWindowMicroseconds: 1_000_000, maxMessagesPerWindow: 500, maxRepeatsPerWindow: 30,
-        selectiveMissStreak: 4, timingSamples: 4, timingTimeoutFraction: 0.4, timingBaselineFactor: 2.5,
+        selectiveMissStreak: 4, timingSamples: 4, timingTimeoutFraction: 0.5, timingBaselineFactor: 2.5,
         coordinationWindowMicroseconds: 500_000, coordinationMinimumWindows: 2, partitionGapMicroseconds: 2_000_000,
         scoreHalfLifeMicroseconds: 600_000_000,
         automaticQuarantine: true, rateLimiting: true, rateLimitMessagesPerSecond: 100, rateLimitDurationMicroseconds: 300_000_000,

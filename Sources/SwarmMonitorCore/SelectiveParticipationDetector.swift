@@ -13,9 +13,11 @@ import SwarmWire
 /// - in s's own tap: s sent its votes as point-to-point sends that together miss a peer
 ///   (a correct replica's own votes always go out as one broadcast).
 ///
-/// A replica is suspected after `missStreak` consecutive such slots for one victim.
-/// Only suspected: a one-way link failure from s to r looks the same for as long as it
-/// lasts, which is why the streak, not a single miss, makes the finding.
+/// A replica is suspected after `missStreak` consecutive slots of the second kind, or
+/// twice as many of the first kind for one victim. Only suspected: a one-way link
+/// failure from s to r looks like the first kind for as long as it lasts, which is why a
+/// streak, not a single miss, makes the finding (and a Byzantine replica can lie on its
+/// own tap, which is why the first kind exists at all).
 public struct SelectiveParticipationDetector: Sendable {
     struct SlotKey: Hashable, Comparable {
         var view: ViewNumber
@@ -99,7 +101,11 @@ public struct SelectiveParticipationDetector: Sendable {
                 guard missed else { streaks[pair] = 0; continue }
                 streaks[pair, default: 0] += 1
                 anomalies.append(Anomaly(replica: pair.sender, timeMicroseconds: now, weight: 2))
-                if streaks[pair]! >= missStreak, named.insert(pair.sender).inserted {
+                // The receivers' side needs twice the streak: a one-way link failure from
+                // the sender looks the same for as long as it lasts. The sender's own tap
+                // showing point-to-point votes is a choice the sender made, not the network.
+                let needed = pair.victim == nil ? missStreak : 2 * missStreak
+                if streaks[pair]! >= needed, named.insert(pair.sender).inserted {
                     findings.append(.selectiveParticipation(replica: pair.sender, victim: pair.victim, missedSlots: streaks[pair]!))
                 }
             }

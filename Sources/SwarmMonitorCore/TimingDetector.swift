@@ -10,8 +10,8 @@ import SwarmWire
 ///
 /// A primary is suspected when the median of its last `samples` delays is at or above
 /// `timeoutFraction` of the request timeout, or `baselineFactor` times the other
-/// primaries' median or its own first median (and at least a quarter of the timeout, so
-/// that fast clusters do not make noise out of milliseconds). Only suspected: loss and
+/// primaries' median or its own first median (and at least half the timeout, so that
+/// fast clusters do not make noise out of a few lost messages). Only suspected: loss and
 /// retransmission delay honest proposals too; the median over several proposals is what
 /// separates a policy of delay from bad luck.
 public struct TimingDetector: Sendable {
@@ -26,7 +26,8 @@ public struct TimingDetector: Sendable {
     let timeoutFraction: Double
     let baselineFactor: Double
     let capacity: Int
-    var requestSeen: [RequestKey: UInt64] = [:]
+    /// When each request was first seen anywhere, and by each replica's tap.
+    var requestSeen: [RequestKey: (earliest: UInt64, byObserver: [ReplicaID: UInt64])] = [:]
     var requestOrder: [RequestKey] = []
     var proposed = Set<SlotKey>()
     var proposedOrder: [SlotKey] = []
@@ -57,7 +58,7 @@ public struct TimingDetector: Sendable {
 
     /// Relative bounds never go below this: under loss and partitions honest proposals
     /// take a fair part of the timeout too.
-    var floorMicroseconds: UInt64 { requestTimeoutMicroseconds * 2 / 5 }
+    var floorMicroseconds: UInt64 { requestTimeoutMicroseconds / 2 }
     /// A primary replaced by a view change is judged on this many proposals of its view.
     var samplesAtViewEnd: Int { min(samples, 2) }
     var timeoutBoundMicroseconds: UInt64 { UInt64(Double(requestTimeoutMicroseconds) * timeoutFraction) }
@@ -76,7 +77,7 @@ public struct TimingDetector: Sendable {
         guard observation.direction == .inbound else { return ([], []) }
         switch observation.message.payload {
         case let .request(request):
-            remember(RequestKey(client: request.client, requestID: request.requestID), at: now)
+            remember(RequestKey(client: request.client, requestID: request.requestID), by: observation.observer, at: now)
             return ([], [])
         case let .prePrepare(proposal):
             guard observation.observer != proposal.sender, configuration.isReplica(proposal.sender),
@@ -89,7 +90,10 @@ public struct TimingDetector: Sendable {
             if proposedOrder.count > capacity { proposed.remove(proposedOrder.removeFirst()) }
             let arrivals = proposal.batch.compactMap { message -> UInt64? in
                 guard case let .request(request) = message.payload else { return nil }
-                return requestSeen[RequestKey(client: request.client, requestID: request.requestID)]
+                // From when the primary itself had the request, where its tap says so: a
+                // request that reached only a partitioned backup is not the primary's delay.
+                guard let seen = requestSeen[RequestKey(client: request.client, requestID: request.requestID)] else { return nil }
+                return seen.byObserver[proposal.sender] ?? seen.earliest
             }
             guard let oldest = arrivals.min() else { return ended }
             let start = max(oldest, viewStart[proposal.view] ?? 0)
@@ -114,9 +118,13 @@ public struct TimingDetector: Sendable {
         return judged
     }
 
-    mutating func remember(_ key: RequestKey, at time: UInt64) {
-        guard requestSeen[key] == nil else { return }
-        requestSeen[key] = time
+    mutating func remember(_ key: RequestKey, by observer: ReplicaID, at time: UInt64) {
+        if var seen = requestSeen[key] {
+            if seen.byObserver[observer] == nil, seen.byObserver.count < configuration.replicaCount { seen.byObserver[observer] = time }
+            requestSeen[key] = seen
+            return
+        }
+        requestSeen[key] = (time, [observer: time])
         requestOrder.append(key)
         if requestOrder.count > capacity { requestSeen[requestOrder.removeFirst()] = nil }
     }
