@@ -70,7 +70,8 @@ public struct SecurityMonitor: Sendable {
             }
         }
         findings += rate.observe(observation)
-        selective?.observe(observation)
+        // Far-future votes would fill the selective detector's bounded slot table.
+        if flooding.isFarFuture(observation.message.payload) != true { selective?.observe(observation) }
         let timed = timing.observe(observation)
         findings += timed.findings
         anomalies += timed.anomalies

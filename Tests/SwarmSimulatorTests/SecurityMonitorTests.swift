@@ -170,4 +170,54 @@ struct SecurityMonitorTests {
         #expect(levels.map(\.viewChangeRequests) == [false, false, true, true])
         #expect(levels.map { $0.selectiveMissStreak == nil } == [true, false, false, false])
     }
+
+    @Test("Rate: more distinct messages per link and window than the limit is excessive; one frame over and over is repeated content; a correct pace is neither")
+    func rate() {
+        var detector = MessageRateDetector(configuration: configuration, windowMicroseconds: 1_000_000, maxMessages: 50, maxRepeats: 10)
+        var findings: [Finding] = []
+        // A correct pace: 40 distinct votes and 10 retransmissions of one within a second.
+        for sequence in SequenceNumber(1) ... 40 { findings += detector.observe(seen(prepare(1, sequence: sequence, digest: 1), by: 0, at: sequence * 10_000)) }
+        for time in UInt64(0) ..< 9 { findings += detector.observe(seen(prepare(1, sequence: 1, digest: 1), by: 0, at: 500_000 + time)) }
+        #expect(findings.isEmpty, "\(findings)")
+        // The next window: 60 distinct votes, then one of them 20 times.
+        for sequence in SequenceNumber(1) ... 60 { findings += detector.observe(seen(prepare(1, sequence: sequence, digest: 2), by: 0, at: 1_000_000 + sequence)) }
+        for time in UInt64(0) ..< 20 { findings += detector.observe(seen(prepare(1, sequence: 1, digest: 2), by: 0, at: 1_100_000 + time)) }
+        #expect(findings == [.excessiveRate(replica: 1, messages: 51, windowMicroseconds: 1_000_000), .repeatedContent(replica: 1, repeats: 11, windowMicroseconds: 1_000_000)])
+    }
+
+    @Test("Coordination: two flagged replicas anomalous in the same windows are reported once; an unflagged one never")
+    func coordination() {
+        var detector = CoordinationDetector(windowMicroseconds: 100, minimumWindows: 3)
+        for window in UInt64(0) ..< 5 {
+            for replica in ReplicaID(1) ... 3 { detector.record(Anomaly(replica: replica, timeMicroseconds: window * 100 + UInt64(replica), weight: 1)) }
+        }
+        #expect(detector.evaluate(flagged: [1]).isEmpty, "one suspect is no coordination")
+        #expect(detector.evaluate(flagged: [1, 2]) == [.coordinated(replicas: [1, 2], sharedWindows: 5)])
+        #expect(detector.evaluate(flagged: [1, 2]).isEmpty, "reported once")
+        var sparse = CoordinationDetector(windowMicroseconds: 100, minimumWindows: 3)
+        for window in UInt64(0) ..< 5 { sparse.record(Anomaly(replica: window % 2 == 0 ? 1 : 2, timeMicroseconds: window * 100, weight: 1)) }
+        #expect(sparse.evaluate(flagged: [1, 2]).isEmpty, "anomalies in different windows do not correlate")
+    }
+
+    @Test("Selective: votes a replica sends point-to-point to only some peers are suspected after the streak; broadcast votes never")
+    func selectiveOwnTap() {
+        var detector = SelectiveParticipationDetector(configuration: configuration, missStreak: 3, settleMicroseconds: 1_000)
+        var findings: [Finding] = []
+        for sequence in SequenceNumber(1) ... 3 {
+            let time = sequence * 10_000
+            for sender in ReplicaID(0) ..< 4 {
+                let commit = signed(.commit(Vote(sender: sender, view: 0, sequence: sequence, digest: .zero)), by: sender)
+                if sender == 3 {
+                    for peer in ReplicaID(0) ... 1 { detector.observe(seen(commit, by: 3, at: time, peer: peer, outbound: true)) }
+                } else {
+                    detector.observe(seen(commit, by: sender, at: time, outbound: true))
+                }
+                for receiver in ReplicaID(0) ..< 4 where receiver != sender && !(sender == 3 && receiver == 2) {
+                    detector.observe(seen(commit, by: receiver, at: time + 10))
+                }
+            }
+            findings += detector.tick(nowMicroseconds: time + 5_000).findings
+        }
+        #expect(findings == [.selectiveParticipation(replica: 3, victim: nil, missedSlots: 3)], "\(findings)")
+    }
 }
