@@ -122,6 +122,10 @@ public final class MonitorService {
                         try appendFinding(["type": "flooding", "replica": "\(replica)", "far_future_messages": "\(count)"])
                         try journal.record(MonitorEvents.flooding(replica: replica, farFutureMessages: count))
                         logger.warning("replica \(replica) is flooding: \(count) validly signed messages far beyond the watermarks")
+                    default:
+                        // Findings of the newer detectors (issue 5), logged generically until the shell runs SecurityMonitor.
+                        try appendFinding(["type": finding.name, "certainty": finding.certainty.rawValue, "replicas": finding.accused.map(String.init).joined(separator: ",")])
+                        logger.warning("\(finding.certainty.rawValue) \(finding.name): \(finding)")
                     }
                 }
             }

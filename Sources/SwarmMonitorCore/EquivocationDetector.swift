@@ -1,15 +1,6 @@
 import SwarmCore
 import SwarmWire
 
-/// What a monitor concluded from what it observed.
-public enum Finding: Sendable, Equatable {
-    /// Two validly signed, conflicting messages from one replica for the same slot.
-    case equivocation(Evidence)
-    /// A replica signed at least this many messages far beyond where any correct replica
-    /// could be (sequences past the watermarks, views past the bound).
-    case flooding(replica: ReplicaID, farFutureMessages: Int)
-}
-
 /// The slot a signed message speaks for: one replica may sign one message per slot.
 public struct SignedSlot: Hashable, Sendable {
     public var signer: ReplicaID

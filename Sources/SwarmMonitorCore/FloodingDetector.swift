@@ -32,18 +32,24 @@ public struct FloodingDetector: Sendable {
         return sorted.count > index ? sorted[index] : 0
     }
 
-    public mutating func observe(_ message: SignedMessage) -> [Finding] {
-        guard let signer = message.payload.replicaSender, configuration.isReplica(signer) else { return [] }
+    /// Whether the payload is beyond where any correct replica can be; nil for messages
+    /// that are not votes, checkpoints or view changes. Other detectors use it to keep
+    /// a flood out of their bounded state.
+    public func isFarFuture(_ payload: Payload) -> Bool? {
         let sequenceBound = robust(highestCheckpoint) + 2 * configuration.watermarkWindow
         let viewBound = robust(highestView) + configuration.maxViewsAhead
-        var far = false
-        switch message.payload {
-        case let .prePrepare(m): far = m.sequence > sequenceBound || m.view > viewBound
-        case let .prepare(m), let .commit(m): far = m.sequence > sequenceBound || m.view > viewBound
-        case let .checkpoint(m): far = m.sequence > sequenceBound
-        case let .viewChange(m): far = m.newView > viewBound
-        default: return []
+        switch payload {
+        case let .prePrepare(m): return m.sequence > sequenceBound || m.view > viewBound
+        case let .prepare(m), let .commit(m): return m.sequence > sequenceBound || m.view > viewBound
+        case let .checkpoint(m): return m.sequence > sequenceBound
+        case let .viewChange(m): return m.newView > viewBound
+        default: return nil
         }
+    }
+
+    public mutating func observe(_ message: SignedMessage) -> [Finding] {
+        guard let signer = message.payload.replicaSender, configuration.isReplica(signer) else { return [] }
+        guard let far = isFarFuture(message.payload) else { return [] }
         guard crypto.verify(message) else { return [] }
         if !far {
             switch message.payload {

@@ -57,7 +57,7 @@ extension Simulation {
             case let (.delay, .broadcast(message)) where message.kind == .prePrepare:
                 // Held back until just under the backups' request timeout.
                 let holdBack = configuration.requestTimeoutTicks * tickPeriodBase * 3 / 4
-                observe(message)
+                observe(message, at: index, .outbound, peer: nil)
                 for target in nodes.indices where nodes[target].id != node.id {
                     if reach[index][target] { queue.push(.deliver(message, from: index, to: target), at: time + holdBack) }
                 }
@@ -96,13 +96,13 @@ extension Simulation {
             let inWindow = replica.lowWatermark + UInt64(random.int(1 ... Int(configuration.watermarkWindow)))
             messages.append(signAs(node.id, .commit(Vote(sender: node.id, view: replica.view, sequence: inWindow, digest: Digest(bytes: random.bytes(32))))))
             for message in messages {
-                observe(message)
+                observe(message, at: index, .outbound, peer: nil)
                 for target in nodes.indices where nodes[target].id != node.id { transmit(message, from: index, to: target) }
             }
         case .replay:
             guard !node.recorded.isEmpty, random.chance(0.3) else { return }
             let old = node.recorded[random.int(0 ... node.recorded.count - 1)]
-            observe(old)
+            observe(old, at: index, .outbound, peer: nil)
             for target in nodes.indices where nodes[target].id != node.id { transmit(old, from: index, to: target) }
         default:
             break

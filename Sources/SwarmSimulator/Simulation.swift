@@ -22,6 +22,12 @@ public struct SimulationResult: Sendable {
     public var monitorNamed: [ReplicaID: Bool]
     /// Replica ids the monitor found flooding far-future messages.
     public var monitorFlooders: Set<ReplicaID>
+    /// Every finding of the security monitor, in order, with the simulated time.
+    public var monitorFindings: [TimedFinding]
+    /// The responses it recommended, in order.
+    public var monitorResponses: [Response]
+    /// The highest threat level it assessed during the run.
+    public var highestThreat: ThreatLevel
     public var events: Int
     public var endTime: Int
     public var trace: [String]
@@ -92,8 +98,10 @@ public final class Simulation {
     var events = 0
     var crashes = 0
     var accused: [ReplicaID: Int] = [:]
-    var monitor: EquivocationDetector
-    var floodMonitor: FloodingDetector
+    var security: SecurityMonitor
+    var monitorFindings: [TimedFinding] = []
+    var monitorResponses: [Response] = []
+    var highestThreat = ThreatLevel.none
     var monitorNamed: [ReplicaID: Bool] = [:]
     var monitorFlooders = Set<ReplicaID>()
     let tickPeriodBase = 10
@@ -140,8 +148,7 @@ public final class Simulation {
         reach = Array(repeating: Array(repeating: true, count: nodeCount), count: nodeCount)
         clientReach = Array(repeating: Array(repeating: true, count: nodeCount), count: options.clientCount)
         checker = Checker(configuration: configuration, verifier: verifier)
-        monitor = EquivocationDetector(crypto: verifier)
-        floodMonitor = FloodingDetector(configuration: configuration, crypto: verifier)
+        security = SecurityMonitor(configuration: configuration, crypto: verifier, profile: options.monitorProfile, tickMicroseconds: UInt64(tickPeriodBase) * Simulation.microsecondsPerTimeUnit)
         let twinIDs = (0 ..< options.twins).map { ReplicaID($0) }
         let ids = (0 ..< options.replicaCount).map { ReplicaID($0) } + twinIDs
         for (index, id) in ids.enumerated() {
@@ -195,6 +202,9 @@ public final class Simulation {
             accused: accused,
             monitorNamed: monitorNamed,
             monitorFlooders: monitorFlooders,
+            monitorFindings: monitorFindings,
+            monitorResponses: monitorResponses,
+            highestThreat: highestThreat,
             events: events,
             endTime: time,
             trace: trace
@@ -213,6 +223,8 @@ public final class Simulation {
             if nodes[to].behavior == .replay, message.kind == .viewChange || message.kind == .newView, nodes[to].recorded.count < 64 {
                 nodes[to].recorded.append(message)
             }
+            // The receiver's tap names the signer as the peer, as `MonitorTap` does.
+            observe(message, at: to, .inbound, peer: message.payload.replicaSender)
             step(to) { $0.receive(message) }
         case let .reply(message, client):
             hash.mix(UInt64(client))
@@ -223,6 +235,7 @@ public final class Simulation {
             guard nodes[index].up else { return }
             step(index) { $0.tick() }
             byzantineTick(index)
+            if index == 0 { monitorTick() }
         case let .clientTick(index):
             queue.push(.clientTick(index), at: time + tickPeriodBase)
             clientTick(index)
@@ -275,11 +288,11 @@ public final class Simulation {
                 nodes[index].durable.apply(record)
                 if node.correct, case let .committed(entry) = record { checker.onCommitted(entry, replica: node.id, time: time) }
             case let .broadcast(message):
-                observe(message)
+                observe(message, at: index, .outbound, peer: nil)
                 if node.correct { checker.onSent(message, replica: node.id, time: time) }
                 for target in nodes.indices where nodes[target].id != node.id { transmit(message, from: index, to: target) }
             case let .send(message, to: replica):
-                observe(message)
+                observe(message, at: index, .outbound, peer: replica)
                 if node.correct { checker.onSent(message, replica: node.id, time: time) }
                 for target in nodes.indices where nodes[target].id == replica && target != index { transmit(message, from: index, to: target) }
             case let .reply(reply, readOnly):
@@ -299,17 +312,6 @@ public final class Simulation {
                 }
                 if options.trace { trace.append("t=\(time) r\(node.id) alert \(alert)") }
             }
-        }
-    }
-
-    /// The monitoring bus: a monitor sees every message any replica sends.
-    func observe(_ message: SignedMessage) {
-        for case let .flooding(replica, _) in floodMonitor.observe(message) { monitorFlooders.insert(replica) }
-        for case let .equivocation(evidence) in monitor.observe(message) {
-            guard let slot = SignedSlot(evidence.first.payload), monitorNamed[slot.signer] == nil else { continue }
-            let highestCorrectView = nodes.filter(\.correct).map(\.replica.view).max() ?? 0
-            monitorNamed[slot.signer] = highestCorrectView <= slot.view + 1
-            if options.trace { trace.append("t=\(time) monitor: replica \(slot.signer) equivocated at \(slot.kind) v=\(slot.view) n=\(slot.sequence)") }
         }
     }
 

@@ -1,4 +1,5 @@
 import SwarmCore
+import SwarmMonitorCore
 import SwarmWire
 
 /// Byzantine behaviours a simulated replica can show. A Byzantine replica runs the honest
@@ -39,6 +40,14 @@ public struct SimulationOptions: Sendable {
     public var faults: Bool
     public var safetyPhaseTime: Int
     public var trace: Bool
+    /// The monitor's protection level.
+    public var protectionLevel: ProtectionLevel = .standard
+
+    /// Test-only: a hand-made monitor profile instead of the level's (negative controls
+    /// plant wrong thresholds here).
+    public var monitorProfileOverride: ProtectionProfile?
+
+    var monitorProfile: ProtectionProfile { monitorProfileOverride ?? ProtectionProfile.profile(for: protectionLevel) }
 
     public init(
         replicaCount: Int = 4,
@@ -78,6 +87,7 @@ public struct SimulationOptions: Sendable {
         if !plantedBugs.isEmpty { words.append("--planted-bug \(plantedBugs.rawValue)") }
         if clientCount != 4 { words.append("--clients \(clientCount)") }
         if requestsPerClient != 8 { words.append("--requests \(requestsPerClient)") }
+        if protectionLevel != .standard { words.append("--protection-level \(protectionLevel.rawValue)") }
         return words.joined(separator: " ")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwarmCore
+import SwarmMonitorCore
 import SwarmWire
 import SwarmSimulator
 
@@ -26,8 +27,20 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Run without network and crash faults.") var noFaults = false
     @Flag(help: "Print the event trace of a single seed.") var trace = false
     @Flag(help: "Print a JSON summary.") var json = false
+    @Option(help: "Labelled monitor-precision run (ACCEPTANCE 15): \(Label.allCases.map(\.rawValue).joined(separator: ", ")).") var labelled: String?
+    @Option(help: "The monitor's protection level: \(ProtectionLevel.allCases.map(\.rawValue).joined(separator: ", ")).") var protectionLevel = "standard"
 
     func run() throws {
+        guard let level = ProtectionLevel(rawValue: protectionLevel) else {
+            throw ValidationError("unknown protection level '\(protectionLevel)'; choose one of \(ProtectionLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let labelled {
+            guard let label = Label(rawValue: labelled) else {
+                throw ValidationError("unknown label '\(labelled)'; choose one of \(Label.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            try runLabelled(label, level: level)
+            return
+        }
         var options = SimulationOptions(replicaCount: replicas)
         options.twins = twins
         if let byzantine {
@@ -43,6 +56,7 @@ struct SimulateCommand: ParsableCommand {
         options.faults = !noFaults
         options.keyScheme = ed25519 ? .ed25519 : .test
         options.trace = trace
+        options.protectionLevel = level
         guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4") }
 
         if let seed {
@@ -75,5 +89,29 @@ struct SimulateCommand: ParsableCommand {
             for failure in summary.failures { print("  seed \(failure.options.seed): \(failure.violations.first.map(\.description) ?? "")\n    replay: \(failure.options.replayCommand)") }
         }
         if summary.violations > 0 { throw ExitCode(1) }
+    }
+
+    /// Labelled runs print the detection rate and the findings against honest replicas;
+    /// exit status 1 when a proven finding accuses an honest replica or a safety
+    /// invariant breaks, and 2 when detection falls below 99 %.
+    func runLabelled(_ label: Label, level: ProtectionLevel) throws {
+        let started = Date()
+        let range = firstSeed ..< firstSeed + UInt64(seeds)
+        let summary = Sweep.labelled(label, seeds: range, protectionLevel: level, ed25519Every: ed25519 ? 1 : 50) { done, _ in
+            if !json, done % max(1, seeds / 50) == 0 || done == seeds {
+                let width = 40, filled = width * done / seeds
+                FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(seeds)".utf8))
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        if json {
+            print("{\"label\":\"\(label.rawValue)\",\"protection_level\":\"\(level.rawValue)\",\"seeds\":\(summary.seeds),\"detected\":\(summary.detected),\"proven_against_honest\":\(summary.provenAgainstHonest),\"runs_suspecting_honest\":\(summary.runsSuspectingHonest),\"safety_violations\":\(summary.safetyViolations),\"wall_seconds\":\(String(format: "%.1f", seconds))}")
+        } else {
+            FileHandle.standardError.write(Data("\n".utf8))
+            print("\(summary.description)\nwall \(String(format: "%.1f", seconds)) s")
+            if let seed = summary.missed.first { print("  replay a miss: \(label.options(seed: seed, protectionLevel: level).replayCommand)") }
+        }
+        if summary.provenAgainstHonest > 0 || summary.safetyViolations > 0 { throw ExitCode(1) }
+        if label != .honest, summary.detectionRate < 0.99 { throw ExitCode(2) }
     }
 }
