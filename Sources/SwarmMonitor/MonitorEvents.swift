@@ -37,6 +37,36 @@ enum MonitorEvents {
         ])
     }
 
+    /// A suspected finding (or a proven one of the newer detectors): an OCSF finding.
+    static func suspicion(_ finding: Finding) -> SecurityEvent {
+        let severity: Severity
+        switch finding {
+        case let .partition(_, quorumConnected): severity = quorumConnected ? .medium : .critical
+        case .coordinated: severity = .high
+        default: severity = finding.certainty == .proven ? .high : .medium
+        }
+        return SecurityEvent(type: finding.name.replacingOccurrences(of: "-", with: "_"), severity: severity, subject: finding.accused.count == 1 ? subject(finding.accused[0]) : nil, summary: summary(of: finding), isFinding: true, details: [
+            "proven": .bool(finding.certainty == .proven), "certainty": .string(finding.certainty.rawValue), "accused": .array(finding.accused.map { .int(Int64($0)) }),
+        ])
+    }
+
+    static func summary(of finding: Finding) -> String {
+        switch finding {
+        case let .equivocation(evidence): "replica \(evidence.first.payload.replicaSender ?? .max) signed two conflicting messages for one slot"
+        case let .flooding(replica, count): "replica \(replica) signed \(count) messages far beyond the watermarks or the view bound"
+        case let .excessiveRate(replica, messages, window): "replica \(replica) signed \(messages) distinct messages within \(window / 1000) ms"
+        case let .repeatedContent(replica, repeats, window): "replica \(replica) sent one frame \(repeats) times within \(window / 1000) ms"
+        case let .selectiveParticipation(replica, victim, missed): "replica \(replica) left \(victim.map { "replica \($0)" } ?? "some peers") out of its votes for \(missed) committed slots in a row"
+        case let .timingManipulation(primary, median, baseline): "primary \(primary) proposes late: median delay \(median / 1000) ms against a baseline of \(baseline / 1000) ms"
+        case let .coordinated(replicas, windows): "replicas \(replicas.map(String.init).joined(separator: ", ")) misbehaved together in \(windows) windows"
+        case let .partition(unreachable, quorumConnected): "replicas \(unreachable.map(String.init).joined(separator: ", ")) cut off; \(quorumConnected ? "a quorum can still talk" : "NO quorum can talk")"
+        }
+    }
+
+    static func response(_ type: String, subject replica: ReplicaID?, summary: String, details: [String: JSONValue]) -> SecurityEvent {
+        SecurityEvent(type: type, severity: .medium, subject: replica.map(subject), summary: summary, details: details)
+    }
+
     static func viewChange(view: ViewNumber, primary: ReplicaID, announcedBy: ReplicaID) -> SecurityEvent {
         SecurityEvent(type: "view_change", severity: .low, subject: subject(primary), summary: "view \(view) began with replica \(primary) as primary", details: [
             "view": .int(Int64(view)), "primary": .int(Int64(primary)), "new_view_from": .int(Int64(announcedBy)),

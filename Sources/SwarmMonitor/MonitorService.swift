@@ -23,23 +23,26 @@ public final class MonitorService {
     let subscriber: ZMQSocket
     let authenticator: ZAPAuthenticator
     public let journal: EventJournal
-    var detector: EquivocationDetector
-    var flooding: FloodingDetector
+    /// The pure monitor core: every detector, scores, threat level, responses.
+    var security: SecurityMonitor
     let configuration: Configuration
     var announcedView: ViewNumber = 0
     let certificate: SecretCertificate
     /// Talks to the replicas' ROUTERs with the monitor's key, for responses.
     var responder: SwarmClient?
     var handedOver = Set<UInt32>()
-    var namedFlooders = Set<UInt32>()
     var evidenceCount: [UInt32: Int] = [:]
+    /// The newest findings, for monitor-status.json.
+    var recentFindings: [MonitorStatus.FindingLine] = []
+    var findingCount = 0
+    var quarantineRequested = Set<UInt32>()
     static let evidenceFilesPerReplica = 16
     /// Findings per replica, for status and tests.
-    public private(set) var findings: [UInt32: [String]] = [:]
-    public private(set) var observed = 0
-    public private(set) var malformed = 0
+    public internal(set) var findings: [UInt32: [String]] = [:]
+    public internal(set) var observed = 0
+    public internal(set) var malformed = 0
     /// Security events of replicas relayed to the stream.
-    public private(set) var relayed = 0
+    public internal(set) var relayed = 0
     public private(set) var evidenceFiles: [String] = []
 
     public init(topology: Topology, certificate: SecretCertificate, dataDirectory: String, logger: Logger) throws {
@@ -51,8 +54,8 @@ public final class MonitorService {
         let replicaCertificates = try topology.replicaCertificates()
         let crypto = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
         configuration = try topology.configuration()
-        detector = EquivocationDetector(crypto: crypto)
-        flooding = FloodingDetector(configuration: configuration, crypto: crypto)
+        let profile = ProtectionProfile(protectionLevel: topology.protectionLevel) ?? .standard
+        security = SecurityMonitor(configuration: configuration, crypto: crypto, profile: profile, tickMicroseconds: UInt64(topology.timeouts.tickMilliseconds) * 1000)
         context = try ZMQContext(ioThreads: 1)
         // Consumers of the event stream present a client, admin or monitor key.
         let consumers = try topology.clientCertificates() + topology.adminCertificates() + [topology.monitorCertificate()]
@@ -89,7 +92,11 @@ public final class MonitorService {
     /// Runs until `stopping()` or `deadline`.
     public func run(until deadline: Date? = nil, stopping: () -> Bool) throws {
         var items = [PollItem(socket: subscriber, events: .pollIn), journal.pollItem]
-        defer { try? journal.flush() }
+        defer {
+            try? journal.flush()
+            writeStatus()
+        }
+        var nextTick = Date(), nextStatus = Date()
         while !stopping(), deadline.map({ Date() < $0 }) ?? true {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 100)
             try journal.service()
@@ -101,7 +108,7 @@ public final class MonitorService {
                     try relay(topic: frames[0], json: frames[1])
                     continue
                 }
-                guard let observation = TapObservation(frames: frames), let message = try? WireCodec.decode(observation.frame) else {
+                guard let tapped = TapObservation(frames: frames), let message = try? WireCodec.decode(tapped.frame) else {
                     malformed += 1
                     continue
                 }
@@ -110,24 +117,18 @@ public final class MonitorService {
                     announcedView = newView.view
                     try journal.record(MonitorEvents.viewChange(view: newView.view, primary: configuration.primary(of: newView.view), announcedBy: newView.sender))
                 }
-                // A named flooder's messages need no more verification by the flooding detector.
-                let floodFindings = message.payload.replicaSender.map { namedFlooders.contains($0) } == true ? [] : flooding.observe(message)
-                for finding in detector.observe(message) + floodFindings {
-                    switch finding {
-                    case let .equivocation(evidence):
-                        try record(evidence)
-                    case let .flooding(replica, count):
-                        namedFlooders.insert(replica)
-                        findings[replica, default: []].append("flooding")
-                        try appendFinding(["type": "flooding", "replica": "\(replica)", "far_future_messages": "\(count)"])
-                        try journal.record(MonitorEvents.flooding(replica: replica, farFutureMessages: count))
-                        logger.warning("replica \(replica) is flooding: \(count) validly signed messages far beyond the watermarks")
-                    default:
-                        // Findings of the newer detectors (issue 5), logged generically until the shell runs SecurityMonitor.
-                        try appendFinding(["type": finding.name, "certainty": finding.certainty.rawValue, "replicas": finding.accused.map(String.init).joined(separator: ",")])
-                        logger.warning("\(finding.certainty.rawValue) \(finding.name): \(finding)")
-                    }
-                }
+                let observation = Observation(observer: tapped.replica, outbound: tapped.outbound, peer: tapped.peer, timeMicroseconds: tapped.timeMicroseconds, message: message)
+                for finding in security.observe(observation) { try handle(finding) }
+            }
+            let now = Date()
+            if now >= nextTick {
+                for finding in security.tick(nowMicroseconds: UInt64(now.timeIntervalSince1970 * 1_000_000)) { try handle(finding) }
+                nextTick = now.addingTimeInterval(0.1)
+            }
+            for response in security.takeResponses() { try respond(response) }
+            if now >= nextStatus {
+                writeStatus()
+                nextStatus = now.addingTimeInterval(1)
             }
         }
     }
@@ -165,8 +166,7 @@ public final class MonitorService {
     func handOver(_ evidence: Evidence, offender: UInt32) throws {
         // Once per offender: the first proof suffices for every replica to quarantine it.
         guard handedOver.insert(offender).inserted else { return }
-        if responder == nil { responder = try SwarmClient(topology: topology, certificate: certificate) }
-        let answers = try responder!.control([ControlFrames.evidence, evidence.first.frame, evidence.second.frame])
+        let answers = try responderClient().control([ControlFrames.evidence, evidence.first.frame, evidence.second.frame])
         let accepted = answers.filter(\.accepted).count
         try journal.record(MonitorEvents.evidenceHandedOver(offender: offender, accepted: accepted, replicas: answers.count, answers: answers.map { "replica \($0.replica): \($0.text)" }))
         logger.notice("evidence against replica \(offender) handed to the replicas: \(accepted) of \(answers.count) accepted")
@@ -176,7 +176,10 @@ public final class MonitorService {
         guard let slot = SignedSlot(evidence.first.payload) else { return }
         // One proof is enough; a flood of conflicting slots must not fill the disk.
         evidenceCount[slot.signer, default: 0] += 1
-        guard evidenceCount[slot.signer]! <= Self.evidenceFilesPerReplica else { return }
+        guard evidenceCount[slot.signer]! <= Self.evidenceFilesPerReplica else {
+            findingCount += 1
+            return
+        }
         let file = EvidenceFile(evidence, slot: slot)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -186,7 +189,7 @@ public final class MonitorService {
         findings[slot.signer, default: []].append("equivocation")
         try appendFinding(["type": "equivocation", "replica": "\(slot.signer)", "evidence": path])
         try journal.record(MonitorEvents.equivocation(file, path: path))
-        try handOver(evidence, offender: slot.signer)
+        remember(MonitorStatus.FindingLine(time: ISO8601DateFormatter().string(from: Date()), type: "equivocation", replicas: [slot.signer], certainty: "proven", summary: "replica \(slot.signer) signed two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence)", evidence: path))
         logger.warning("replica \(slot.signer) equivocated: two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence); evidence in \(path)")
     }
 }
