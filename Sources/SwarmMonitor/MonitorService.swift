@@ -45,7 +45,8 @@ public final class MonitorService {
     public internal(set) var relayed = 0
     public private(set) var evidenceFiles: [String] = []
 
-    public init(topology: Topology, certificate: SecretCertificate, dataDirectory: String, logger: Logger) throws {
+    /// `via`: subscribe through a monitor proxy at this endpoint instead of to every tap.
+    public init(topology: Topology, certificate: SecretCertificate, dataDirectory: String, via: String? = nil, logger: Logger) throws {
         self.topology = topology
         self.dataDirectory = dataDirectory
         self.logger = logger
@@ -75,9 +76,15 @@ public final class MonitorService {
         try subscriber.subscribe(prefix: Array("tap/".utf8))
         let secret = certificate.curve.secretKey.copyBytes()
         try ZMQCurve.configureCurveClient(subscriber, secretKey: secret, publicKey: certificate.curve.publicKey, serverKey: replicaCertificates[0].curvePublicKey)
-        for replica in topology.replicas {
-            try subscriber.setCurveServerKey(replicaCertificates[Int(replica.id)].curvePublicKey)
-            try subscriber.connect("tcp://\(replica.host):\(replica.monitorPort)")
+        if let via {
+            // Through a monitor proxy (`swarmbft monitor-proxy`), which serves with the monitor's key.
+            try subscriber.setCurveServerKey(try topology.monitorCertificate().curvePublicKey)
+            try subscriber.connect(via)
+        } else {
+            for replica in topology.replicas {
+                try subscriber.setCurveServerKey(replicaCertificates[Int(replica.id)].curvePublicKey)
+                try subscriber.connect("tcp://\(replica.host):\(replica.monitorPort)")
+            }
         }
     }
 

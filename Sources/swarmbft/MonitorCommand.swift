@@ -14,12 +14,13 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "Directory for evidence files.") var dataDir: String
     @Option(help: "The monitor's secret certificate (default: the topology's events.certificate + _secret).") var key: String?
     @Option(help: "Stop after this many seconds (default: until SIGTERM).") var duration: Double?
+    @Option(help: "Subscribe through a monitor proxy at this endpoint (swarmbft monitor-proxy) instead of to every tap.") var via: String?
 
     func run() throws {
         installStopHandlers()
         let loaded = try Topology.load(path: topology)
         let certificate = try key.map { try CertificateFile.readSecret(path: $0) } ?? loaded.monitorSecretCertificate()
-        let service = try MonitorService(topology: loaded, certificate: certificate, dataDirectory: dataDir, logger: Logger(label: "swarmbft.monitor"))
+        let service = try MonitorService(topology: loaded, certificate: certificate, dataDirectory: dataDir, via: via, logger: Logger(label: "swarmbft.monitor"))
         try service.run(until: duration.map { Date().addingTimeInterval($0) }) { stopRequested != 0 }
         print("monitor: \(service.observed) messages observed, \(service.malformed) malformed, \(service.evidenceFiles.count) evidence files")
         for (replica, kinds) in service.findings.sorted(by: { $0.key < $1.key }) {
@@ -53,5 +54,25 @@ struct EvidenceCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+}
+
+/// `swarmbft monitor-proxy`: one fan-in from every tap, serving many monitors.
+struct MonitorProxyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "monitor-proxy", abstract: "Fan in every replica's tap (XSUB) and serve any number of monitors (XPUB), with an optional capture socket.")
+    @Option(help: "Topology file.") var topology: String
+    @Option(help: "Endpoint monitors connect to (e.g. tcp://127.0.0.1:7500).") var bind: String
+    @Option(help: "Also publish a copy of every message here (a recorder's endpoint).") var capture: String?
+    @Option(help: "The monitor's secret certificate (default: the topology's events.certificate + _secret).") var key: String?
+    @Option(help: "Stop after this many seconds (default: until SIGTERM).") var duration: Double?
+
+    func run() throws {
+        installStopHandlers()
+        let loaded = try Topology.load(path: topology)
+        let certificate = try key.map { try CertificateFile.readSecret(path: $0) } ?? loaded.monitorSecretCertificate()
+        let proxy = try MonitorProxy(topology: loaded, certificate: certificate, publishEndpoint: bind, captureEndpoint: capture, logger: Logger(label: "swarmbft.monitor-proxy"))
+        let deadline = duration.map { Date().addingTimeInterval($0) }
+        print("monitor proxy: \(loaded.replicas.count) taps in, monitors on \(bind)\(capture.map { ", capture on \($0)" } ?? "")")
+        try proxy.run { stopRequested != 0 || deadline.map { Date() >= $0 } ?? false }
     }
 }

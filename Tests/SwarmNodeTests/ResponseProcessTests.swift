@@ -100,3 +100,53 @@ extension ProcessSuites {
         }
     }
 }
+
+extension ProcessSuites {
+    /// Issue #5: `swarmbft monitor-proxy` fans the taps in once; two monitors behind it both
+    /// name an equivocating primary, and the capture socket sees the traffic.
+    @Suite("Monitor proxy")
+    struct MonitorProxyTests {
+        @Test("Two monitors through one proxy both name the equivocating primary")
+        func twoMonitorsThroughProxy() throws {
+            let cluster = try LocalCluster(testMode: true)
+            let port = try cluster.topology().events.catchupPort + 50
+            let proxy = Process()
+            proxy.executableURL = URL(fileURLWithPath: cluster.binary)
+            proxy.arguments = ["monitor-proxy", "--topology", cluster.topologyPath, "--bind", "tcp://127.0.0.1:\(port)", "--capture", "tcp://127.0.0.1:\(port + 1)", "--duration", "14"]
+            proxy.standardOutput = FileHandle.nullDevice
+            try proxy.run()
+            try cluster.start(0, misbehave: "equivocate")
+            for replica in 1 ... 3 { try cluster.start(replica) }
+            // The second monitor serves its event stream elsewhere: copy the topology with other event ports.
+            var monitors: [(Process, String)] = []
+            for index in 0 ..< 2 {
+                var topologyPath = cluster.topologyPath
+                if index == 1 {
+                    topologyPath = cluster.directory + "/topology-monitor-b.yaml"
+                    var topology = try cluster.topology()
+                    topology.events.publishPort += 10
+                    topology.events.catchupPort += 10
+                    try topology.yaml().write(toFile: topologyPath, atomically: true, encoding: .utf8)
+                }
+                let directory = cluster.directory + "/monitor-\(index)"
+                let monitor = Process()
+                monitor.executableURL = URL(fileURLWithPath: cluster.binary)
+                monitor.arguments = ["monitor", "--topology", topologyPath, "--data-dir", directory, "--via", "tcp://127.0.0.1:\(port)", "--duration", "10"]
+                monitor.standardOutput = FileHandle.nullDevice
+                monitor.standardError = FileHandle.nullDevice
+                try monitor.run()
+                monitors.append((monitor, directory))
+            }
+            usleep(1_500_000)
+            let client = try cluster.client()
+            for index in 0 ..< 4 { _ = try? put(client, "k\(index)", "v") }
+            for (monitor, directory) in monitors {
+                monitor.waitUntilExit()
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("evidence-") }
+                #expect(!files.isEmpty && files.allSatisfy { $0.hasPrefix("evidence-r0-") }, "\(directory): \(files)")
+            }
+            proxy.waitUntilExit()
+            #expect(proxy.terminationStatus == 0, "the proxy did not stop cleanly")
+        }
+    }
+}
