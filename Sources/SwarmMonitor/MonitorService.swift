@@ -111,8 +111,9 @@ public final class MonitorService {
             // its deadline, its stop flag or the event stream.
             for _ in 0 ..< 4096 {
                 guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) else { break }
-                if frames.count == 2, frames[0].starts(with: Array("tap/".utf8)), frames[0].reversed().starts(with: Array("/event".utf8).reversed()) {
-                    try relay(topic: frames[0], json: frames[1])
+                if frames.count == 2, frames[0].starts(with: Array("tap/".utf8)) {
+                    let topic = String(decoding: frames[0], as: UTF8.self)
+                    if topic.hasSuffix("/event") { try relay(topic: frames[0], json: frames[1]) } else if topic.hasSuffix("/links") { links(topic: topic, json: frames[1]) } else { malformed += 1 }
                     continue
                 }
                 guard let tapped = TapObservation(frames: frames), let message = try? WireCodec.decode(tapped.frame) else {
@@ -137,6 +138,20 @@ public final class MonitorService {
                 writeStatus()
                 nextStatus = now.addingTimeInterval(1)
             }
+        }
+    }
+
+    /// A replica's socket-monitor view of its links feeds the partition detector, besides
+    /// the traffic gaps it sees on the taps.
+    func links(topic: String, json: [UInt8]) {
+        let parts = topic.split(separator: "/")
+        guard parts.count == 3, let observer = UInt32(parts[1]), configuration.isReplica(observer), let connectivity = try? JSONDecoder().decode(PeerConnectivity.self, from: Data(json)) else {
+            malformed += 1
+            return
+        }
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        for peer in connectivity.peers where configuration.isReplica(peer.id) {
+            security.reportConnectivity(observer: observer, peer: peer.id, connected: peer.hearing, nowMicroseconds: now)
         }
     }
 

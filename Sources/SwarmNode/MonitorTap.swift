@@ -53,6 +53,15 @@ extension MonitorTap {
     }
 }
 
+extension MonitorTap {
+    /// What this replica's socket monitors say of its links, once a second:
+    /// `"tap/<replica>/links" <PeerConnectivity JSON>`, for the monitor's partition detector.
+    func publishLinks(_ connectivity: PeerConnectivity) {
+        guard let json = try? JSONEncoder().encode(connectivity) else { return }
+        if (try? socket.send([Array("tap/\(replica)/links".utf8), Array(json)], flags: .dontWait)) == true { published += 1 } else { dropped += 1 }
+    }
+}
+
 /// One observation from a tap, as a monitor decodes it.
 public struct TapObservation: Sendable {
     public var replica: UInt32

@@ -85,6 +85,7 @@ extension ReplicaNode {
     }
 
     func writeStatus() {
+        tap.publishLinks(connectivity)
         let path = dataDirectory + "/status.json"
         try? statusJSON().write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
         _ = rename(path + ".tmp", path)

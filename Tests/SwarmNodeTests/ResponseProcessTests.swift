@@ -150,3 +150,27 @@ extension ProcessSuites {
         }
     }
 }
+
+extension ProcessSuites {
+    /// Issue #5: the partition detector sees a replica cut off (traffic gaps and the
+    /// replicas' socket monitors, published on their taps), accuses nobody, and says the
+    /// remaining q replicas still talk.
+    @Suite("Partition seen by the monitor")
+    struct PartitionProcessTests {
+        @Test("A killed replica is reported cut off, with a quorum still connected")
+        func killedReplica() throws {
+            let cluster = try LocalCluster()
+            try cluster.startAll()
+            let monitor = try cluster.startMonitor(seconds: 16)
+            usleep(1_000_000)
+            _ = try put(try cluster.client(), "before", "cut")
+            cluster.signal(3, SIGKILL)
+            monitor.waitUntilExit()
+            let lines = ((try? String(contentsOfFile: cluster.monitorDirectory + "/findings.jsonl", encoding: .utf8)) ?? "").split(separator: "\n")
+            let partitions = lines.filter { $0.contains("\"type\":\"partition\"") }
+            #expect(!partitions.isEmpty, "no partition finding: \(lines)")
+            #expect(partitions.allSatisfy { $0.contains("replicas 3 cut off") && $0.contains("a quorum can still talk") }, "\(partitions)")
+            #expect(lines.allSatisfy { !$0.contains("\"certainty\":\"proven\"") }, "a crash is not proof of anything: \(lines)")
+        }
+    }
+}
