@@ -8,8 +8,12 @@ bash scripts/install-deps.sh
 started=$(date +%s)
 # -enable-testing: some test targets use @testable imports, which release mode omits.
 swift build -c release --build-tests -Xswiftc -enable-testing
-swift test -c release -Xswiftc -enable-testing --skip-build --parallel 2>&1 | tee /tmp/swarmbft-test.log | grep -vE '^(✔ Test|◇ Test|Test Case|Test Suite)' || true
+# PIPESTATUS is read right after the pipeline: an `|| true` after it would replace it (and,
+# with pipefail, hide every failing test).
+set +e
+swift test -c release -Xswiftc -enable-testing --skip-build --parallel 2>&1 | tee /tmp/swarmbft-test.log | grep -vE '^(✔ Test|◇ Test|Test Case|Test Suite)'
 status=${PIPESTATUS[0]}
+set -e
 tail -n 3 /tmp/swarmbft-test.log
 if [ "$status" -ne 0 ]; then
   grep -E '✘|error:' /tmp/swarmbft-test.log | head -50
@@ -41,5 +45,6 @@ if [ -x Fuzz/replay.sh ] && [ "${SWARMBFT_SKIP_FUZZ:-0}" != 1 ]; then
 fi
 echo "tests finished in $(( $(date +%s) - started )) s"
 # A plain closing line for CI: the Swift Testing totals of this run.
-total=$(grep -oE 'Test run with [0-9]+ tests' /tmp/swarmbft-test.log | tail -1 | grep -oE '[0-9]+' || echo 0)
-echo "tests: ${total} passed, 0 failed"
+total=$(grep -oE 'Test run with [0-9]+ tests' /tmp/swarmbft-test.log | tail -1 | grep -oE '[0-9]+' | head -1 || echo 0)
+failed=$(grep -cE '^✘ Test .* failed' /tmp/swarmbft-test.log || true)
+echo "tests: $(( total - failed )) passed, ${failed} failed"

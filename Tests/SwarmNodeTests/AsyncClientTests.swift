@@ -14,6 +14,8 @@ extension ProcessSuites {
             let client = try AsyncSwarmClient(topology: try cluster.topology(), certificate: certificate)
             let put = try await client.execute(.put(namespace: Array("async".utf8), key: Array("k".utf8), value: Array("v".utf8)))
             #expect(put.status == .ok)
+            // status.json is rewritten once a second: wait until it shows the put.
+            #expect(cluster.wait(seconds: 5) { (cluster.status(0)?.lastExecuted ?? 0) >= 1 })
             let executedBefore = cluster.status(0)?.lastExecuted ?? 0
             let read = try await client.execute(.get(namespace: Array("async".utf8), key: Array("k".utf8)))
             #expect(read.value == Array("v".utf8) && read.version == put.version)

@@ -37,7 +37,7 @@ extension ProcessSuites {
             let client = try cluster.client()
             for index in 0 ..< 3 { _ = try put(client, "k\(index)", "v") }
             monitor.waitUntilExit()
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: monitorDirectory).filter { $0.hasSuffix(".json") }) ?? []
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: monitorDirectory).filter { $0.hasPrefix("evidence-") && $0.hasSuffix(".json") }) ?? []
             #expect(!files.isEmpty, "no evidence written")
             #expect(files.allSatisfy { $0.hasPrefix("evidence-r0-") }, "accused: \(files)")
             guard let file = files.first.map({ monitorDirectory + "/" + $0 }) else { return }

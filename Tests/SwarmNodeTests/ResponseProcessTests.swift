@@ -108,11 +108,13 @@ extension ProcessSuites {
     struct MonitorProxyTests {
         @Test("Two monitors through one proxy both name the equivocating primary")
         func twoMonitorsThroughProxy() throws {
-            let cluster = try LocalCluster(testMode: true)
+            // Minimal: nobody is quarantined, so the primary keeps equivocating for both
+            // monitors, whichever subscribes first.
+            let cluster = try LocalCluster(testMode: true, protectionLevel: "minimal")
             let port = try cluster.topology().events.catchupPort + 50
             let proxy = Process()
             proxy.executableURL = URL(fileURLWithPath: cluster.binary)
-            proxy.arguments = ["monitor-proxy", "--topology", cluster.topologyPath, "--bind", "tcp://127.0.0.1:\(port)", "--capture", "tcp://127.0.0.1:\(port + 1)", "--duration", "14"]
+            proxy.arguments = ["monitor-proxy", "--topology", cluster.topologyPath, "--bind", "tcp://127.0.0.1:\(port)", "--capture", "tcp://127.0.0.1:\(port + 1)", "--duration", "20"]
             proxy.standardOutput = FileHandle.nullDevice
             try proxy.run()
             try cluster.start(0, misbehave: "equivocate")
@@ -131,15 +133,20 @@ extension ProcessSuites {
                 let directory = cluster.directory + "/monitor-\(index)"
                 let monitor = Process()
                 monitor.executableURL = URL(fileURLWithPath: cluster.binary)
-                monitor.arguments = ["monitor", "--topology", topologyPath, "--data-dir", directory, "--via", "tcp://127.0.0.1:\(port)", "--duration", "10"]
+                monitor.arguments = ["monitor", "--topology", topologyPath, "--data-dir", directory, "--via", "tcp://127.0.0.1:\(port)", "--duration", "15"]
                 monitor.standardOutput = FileHandle.nullDevice
                 monitor.standardError = FileHandle.nullDevice
                 try monitor.run()
                 monitors.append((monitor, directory))
             }
-            usleep(1_500_000)
+            // Subscriptions travel monitor → proxy → taps; give them time, then keep the
+            // equivocating primary busy for a while.
+            usleep(3_000_000)
             let client = try cluster.client()
-            for index in 0 ..< 4 { _ = try? put(client, "k\(index)", "v") }
+            for index in 0 ..< 8 {
+                _ = try? put(client, "k\(index)", "v")
+                usleep(300_000)
+            }
             for (monitor, directory) in monitors {
                 monitor.waitUntilExit()
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("evidence-") }
