@@ -294,7 +294,12 @@ public final class ReplicaNode {
                 logger.debug("stable checkpoint \(sequence) state \(digest)")
             case let .alert(alert):
                 logger.notice("alert: \(alert)")
-                if case let .equivocation(evidence) = alert { try perform(onEvidence(evidence, source: "seen by replica \(id)")) }
+                if case let .equivocation(evidence) = alert {
+                    // The core's own proof; a refusal here is logged, never fatal.
+                    do { try perform(onEvidence(evidence, source: "seen by replica \(id)")) } catch let refusal as ControlRefusal {
+                        logger.notice("own evidence not acted on: \(refusal)")
+                    }
+                }
             }
         }
     }
