@@ -26,7 +26,7 @@ struct UpCommand: ParsableCommand {
         options.attack = attack
         options.agents = agents
         let run = try SwarmRun(options)
-        if !json { print("starting \(replicas) replicas, a monitor and \(agents) agents in \(directory) …") }
+        if !json { printLine("starting \(replicas) replicas, a monitor and \(agents) agents in \(directory) …") }
         do { try run.start() } catch {
             run.stop()
             throw ValidationError("could not start the swarm: \(error)")
@@ -46,8 +46,8 @@ struct UpCommand: ParsableCommand {
         }
         run.stop()
         if !json {
-            print("\nstopped. Where to look:")
-            for (what, path) in run.paths { print("  \(what.padding(toLength: 22, withPad: " ", startingAt: 0)) \(path)") }
+            printLine("\nstopped. Where to look:")
+            for (what, path) in run.paths { printLine("  \(what.padding(toLength: 22, withPad: " ", startingAt: 0)) \(path)") }
         }
     }
 }
