@@ -45,6 +45,11 @@ public final class EventJournal {
         catchup.close()
     }
 
+    /// The endpoints as bound (a `tcp://host:*` bind resolved to its port).
+    public var boundEndpoints: EventSubscriber.Endpoints {
+        EventSubscriber.Endpoints(publish: (try? publisher.lastEndpoint) ?? "", catchup: (try? catchup.lastEndpoint) ?? "")
+    }
+
     /// The socket to poll for catch-up requests.
     public var pollItem: PollItem { PollItem(socket: catchup, events: .pollIn) }
 

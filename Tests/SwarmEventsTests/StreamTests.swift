@@ -7,8 +7,6 @@ import ZeroMQ
 
 @Suite("Event stream: publish once durable, catch up from the log", .serialized)
 struct StreamTests {
-    nonisolated(unsafe) static var nextPort = 41_000 + Int(getpid() % 200) * 20
-
     struct Fixture {
         let context: ZMQContext
         let journal: EventJournal
@@ -16,7 +14,6 @@ struct StreamTests {
     }
 
     func fixture() throws -> Fixture {
-        Self.nextPort += 2
         var settings = SecurityLog.Settings()
         settings.sync = false
         settings.batchEntries = 10
@@ -24,9 +21,9 @@ struct StreamTests {
         let signing = try Ed25519.PrivateKey(seed: Blake2b.hash256(Array("stream".utf8)))
         let log = try SecurityLog(directory: temporaryPath("log"), signing: signing, macKey: Blake2b.hash256([1]), settings: settings)
         let context = try ZMQContext(ioThreads: 1)
-        let endpoints = EventSubscriber.Endpoints(publish: "tcp://127.0.0.1:\(Self.nextPort)", catchup: "tcp://127.0.0.1:\(Self.nextPort + 1)")
-        let journal = try EventJournal(log: log, swarmID: "swarm-1-abc", node: "monitor", context: context, publishEndpoint: endpoints.publish, catchupEndpoint: endpoints.catchup, curve: nil)
-        return Fixture(context: context, journal: journal, endpoints: endpoints)
+        // Ports the kernel picks: other tests run clusters on fixed ranges at the same time.
+        let journal = try EventJournal(log: log, swarmID: "swarm-1-abc", node: "monitor", context: context, publishEndpoint: "tcp://127.0.0.1:*", catchupEndpoint: "tcp://127.0.0.1:*", curve: nil)
+        return Fixture(context: context, journal: journal, endpoints: journal.boundEndpoints)
     }
 
     func record(_ journal: EventJournal, _ range: Range<Int>) throws {

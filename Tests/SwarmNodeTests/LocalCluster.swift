@@ -2,6 +2,7 @@ import Foundation
 import SwarmClient
 import SwarmCrypto
 import SwarmNode
+import SwarmOrchestrator
 
 struct ClusterError: Error, CustomStringConvertible { let description: String }
 
@@ -33,6 +34,8 @@ final class LocalCluster {
         topologyPath = directory + "/topology.yaml"
         Self.nextBase += 1000
         if Self.nextBase > 60_000 { Self.nextBase = 20_000 }
+        // Tests of other targets bind ports at the same time: take a range that is free now.
+        Self.nextBase = LocalMesh.freeBasePort(candidates: Array(stride(from: Self.nextBase, to: 60_000, by: 1000)) + Array(stride(from: 20_000, to: Self.nextBase, by: 1000))) ?? Self.nextBase
         try run([binary, "topology", "init", "--replicas", "\(replicas)", "--out", directory, "--base-port", "\(Self.nextBase)", "--clients", "2"])
         var text = try String(contentsOfFile: topologyPath, encoding: .utf8)
         for (key, value) in timeouts {
