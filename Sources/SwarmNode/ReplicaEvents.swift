@@ -31,6 +31,10 @@ enum ReplicaEvents {
         return SecurityEvent(type: applied ? "quarantine" : "quarantine_refused", severity: applied ? .high : .medium, subject: subject(offender), summary: applied ? "replica \(offender) quarantined: \(reason)" : "quarantine of replica \(offender) not applied (\(outcome)): \(reason)", details: ["outcome": .string("\(outcome)"), "reason": .string(reason)])
     }
 
+    static func recordedOnly(_ offender: ReplicaID, level: String) -> SecurityEvent {
+        SecurityEvent(type: "quarantine_not_automatic", severity: .medium, subject: subject(offender), summary: "replica \(offender) not quarantined: protection level \(level) records evidence only (an admin can quarantine it)", details: ["protection_level": .string(level)])
+    }
+
     static func released(_ replica: ReplicaID, by: String) -> SecurityEvent {
         SecurityEvent(type: "release", severity: .medium, subject: subject(replica), summary: "replica \(replica) released from quarantine by \(by)", details: ["by": .string(by)])
     }

@@ -66,7 +66,7 @@ extension ReplicaNode {
         guard !replica.quarantined.contains(slot.signer) else { return [] }
         try security.record(ReplicaEvents.evidenceVerified(slot.signer, phase: slot.kind.description, view: slot.view, sequence: slot.sequence, source: source))
         guard protection.quarantineOnEvidence else {
-            try security.record(ReplicaEvents.quarantine(slot.signer, outcome: .alreadyQuarantined, reason: "protection level \(protection.level) records evidence only"))
+            try security.record(ReplicaEvents.recordedOnly(slot.signer, level: protection.level))
             return []
         }
         return try quarantine(slot.signer, reason: "verified equivocation evidence (\(source))")
