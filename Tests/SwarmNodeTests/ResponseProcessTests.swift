@@ -97,6 +97,15 @@ extension ProcessSuites {
             let frames = SwarmClient.controlCommand(.release, target: 1, cluster: try cluster.topology().cluster, signing: certificate.signing)
             #expect(try adminClient.control(frames).allSatisfy(\.accepted))
             #expect(try adminClient.control(frames).allSatisfy { !$0.accepted && $0.text.contains("replay") })
+            // Evidence that is not evidence is refused, with the reason, and changes no quarantine.
+            // (Replica 3 still holds replica 2: when replicas 0 and 1 refused a second quarantine
+            // at f = 1, replica 3, which held none, applied it — each replica keeps its own limit.)
+            let before = (0 ... 3).map { cluster.status($0)?.quarantined ?? [99] }
+            #expect(before[3] == [2])
+            let garbage = try adminClient.control([ControlFrames.evidence, Array("not a frame".utf8), Array("nor this".utf8)])
+            #expect(garbage.allSatisfy { !$0.accepted && $0.text.contains("do not decode") }, "\(garbage.map(\.text))")
+            usleep(1_200_000)
+            #expect((0 ... 3).map { cluster.status($0)?.quarantined ?? [99] } == before)
         }
     }
 }
