@@ -25,7 +25,7 @@ public final class MonitorProxy {
         self.publishEndpoint = publishEndpoint
         self.captureEndpoint = captureEndpoint
         context = try ZMQContext(ioThreads: 1)
-        let monitors = try topology.clientCertificates() + topology.adminCertificates() + [topology.monitorCertificate()]
+        let monitors = try topology.observerCertificates()
         authenticator = try ZAPAuthenticator(context: context, allowlist: [MeshDomain.monitor: Set(monitors.map(\.curvePublicKey))], onDenial: { denial in
             logger.warning("monitor proxy refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
         })

@@ -59,7 +59,7 @@ public final class MonitorService {
         security = SecurityMonitor(configuration: configuration, crypto: crypto, profile: profile, tickMicroseconds: UInt64(topology.timeouts.tickMilliseconds) * 1000)
         context = try ZMQContext(ioThreads: 1)
         // Consumers of the event stream present a client, admin or monitor key.
-        let consumers = try topology.clientCertificates() + topology.adminCertificates() + [topology.monitorCertificate()]
+        let consumers = try topology.observerCertificates()
         let log = logger
         authenticator = try ZAPAuthenticator(context: context, allowlist: [EventsDomain.name: Set(consumers.map(\.curvePublicKey))], onDenial: { denial in
             log.warning("event stream refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])

@@ -76,7 +76,6 @@ public final class ReplicaNode {
         }
         signer = secret.signing
         crypto = Ed25519ProtocolCrypto(signingKey: secret.signing, replicaKeys: publicCertificates.map(\.ed25519PublicKey))
-        let clientCertificates = try topology.clientCertificates()
 
         wal = try WriteAheadLog(directory: dataDirectory)
         if wal.tornTailBytesDropped > 0 { logger.warning("cut a torn tail of \(wal.tornTailBytesDropped) bytes from the write-ahead log") }
@@ -95,13 +94,12 @@ public final class ReplicaNode {
 
         context = try ZMQContext(ioThreads: 1)
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
-        let clientCurveKeys = Set(clientCertificates.map(\.curvePublicKey))
-        let monitorCurveKey = try topology.monitorCertificate().curvePublicKey
+        let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
         let log = logger
         authenticator = try ZAPAuthenticator(context: context, allowlist: [
             MeshDomain.mesh: replicaCurveKeys,
-            MeshDomain.router: replicaCurveKeys.union(clientCurveKeys).union([monitorCurveKey]).union(try topology.adminCertificates().map(\.curvePublicKey)),
-            MeshDomain.monitor: replicaCurveKeys.union(clientCurveKeys).union([monitorCurveKey]),
+            MeshDomain.router: replicaCurveKeys.union(observerCurveKeys),
+            MeshDomain.monitor: replicaCurveKeys.union(observerCurveKeys),
         ], onDenial: { denial in
             log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
         })

@@ -285,6 +285,13 @@ public struct Topology: Codable, Sendable {
         try publicCertificates(in: clientKeys, field: "client_keys")
     }
 
+    /// Everyone who may watch the swarm besides the replicas: clients, admins and the
+    /// monitor. They may read the taps, the event stream and a monitor proxy, and reach a
+    /// replica's ROUTER (what they may do there is checked per frame).
+    public func observerCertificates() throws -> [PublicCertificate] {
+        try clientCertificates() + adminCertificates() + [monitorCertificate()]
+    }
+
     /// Public certificates of the operators allowed to issue `swarmbft admin` commands.
     public func adminCertificates() throws -> [PublicCertificate] {
         try publicCertificates(in: adminKeys, field: "admin_keys")

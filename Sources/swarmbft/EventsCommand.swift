@@ -111,7 +111,7 @@ struct EventsEmit: ParsableCommand {
         installStopHandlers()
         let certificate = try loaded.monitorSecretCertificate()
         let context = try ZMQContext(ioThreads: 1)
-        let consumers = try loaded.clientCertificates() + [loaded.monitorCertificate()]
+        let consumers = try loaded.observerCertificates()
         let authenticator = try ZAPAuthenticator(context: context, allowlist: [EventsDomain.name: Set(consumers.map(\.curvePublicKey))])
         let log = try SecurityLog(directory: dataDir + "/security-log", signing: certificate.signing, macKey: SecurityLog.macKey(for: certificate))
         let journal = try EventJournal(log: log, swarmID: loaded.swarmID, node: "emitter", context: context, publishEndpoint: loaded.events.publishEndpoint, catchupEndpoint: loaded.events.catchupEndpoint, curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey))

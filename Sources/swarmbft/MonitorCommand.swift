@@ -19,7 +19,7 @@ struct MonitorCommand: ParsableCommand {
     func run() throws {
         installStopHandlers()
         let loaded = try Topology.load(path: topology)
-        let certificate = try key.map { try CertificateFile.readSecret(path: $0) } ?? loaded.monitorSecretCertificate()
+        let certificate = try monitorCertificate(loaded, key: key)
         let service = try MonitorService(topology: loaded, certificate: certificate, dataDirectory: dataDir, via: via, logger: Logger(label: "swarmbft.monitor"))
         try service.run(until: duration.map { Date().addingTimeInterval($0) }) { stopRequested != 0 }
         print("monitor: \(service.observed) messages observed, \(service.malformed) malformed, \(service.evidenceFiles.count) evidence files")
@@ -57,6 +57,11 @@ struct EvidenceCommand: ParsableCommand {
     }
 }
 
+/// The monitor's secret certificate: `--key`, or the topology's `events.certificate` + `_secret`.
+func monitorCertificate(_ topology: Topology, key: String?) throws -> SecretCertificate {
+    try key.map { try CertificateFile.readSecret(path: $0) } ?? topology.monitorSecretCertificate()
+}
+
 /// `swarmbft monitor-proxy`: one fan-in from every tap, serving many monitors.
 struct MonitorProxyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "monitor-proxy", abstract: "Fan in every replica's tap (XSUB) and serve any number of monitors (XPUB), with an optional capture socket.")
@@ -69,7 +74,7 @@ struct MonitorProxyCommand: ParsableCommand {
     func run() throws {
         installStopHandlers()
         let loaded = try Topology.load(path: topology)
-        let certificate = try key.map { try CertificateFile.readSecret(path: $0) } ?? loaded.monitorSecretCertificate()
+        let certificate = try monitorCertificate(loaded, key: key)
         let proxy = try MonitorProxy(topology: loaded, certificate: certificate, publishEndpoint: bind, captureEndpoint: capture, logger: Logger(label: "swarmbft.monitor-proxy"))
         let deadline = duration.map { Date().addingTimeInterval($0) }
         print("monitor proxy: \(loaded.replicas.count) taps in, monitors on \(bind)\(capture.map { ", capture on \($0)" } ?? "")")

@@ -142,19 +142,22 @@ final class LocalCluster {
 
     var monitorDirectory: String { directory + "/monitor" }
 
-    /// Runs `swarmbft ARGUMENTS` to completion; returns its exit status and output.
-    func command(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `swarmbft ARGUMENTS` to completion; returns its exit status and output
+    /// (standard output, and standard error too unless `errors` is false).
+    static func swarmbft(_ arguments: [String], errors: Bool = true) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: findBinary())
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = errors ? pipe : FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    func command(_ arguments: [String]) throws -> (status: Int32, output: String) { try Self.swarmbft(arguments) }
 
     func log(_ replica: Int) -> String {
         (try? String(contentsOfFile: "\(directory)/node-\(replica).log", encoding: .utf8)) ?? ""

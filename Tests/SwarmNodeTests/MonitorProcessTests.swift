@@ -11,15 +11,7 @@ extension ProcessSuites {
     /// taps, with evidence that `swarmbft evidence verify` accepts and a tampered copy fails.
     @Suite("Monitor on the taps")
     struct MonitorProcessTests {
-        func run(_ cluster: LocalCluster, _ arguments: [String]) throws -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: cluster.binary)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
+        func run(_ cluster: LocalCluster, _ arguments: [String]) throws -> Int32 { try cluster.command(arguments).status }
 
         @Test("An equivocating primary is named with verifiable evidence; honest replicas are not")
         func equivocatingPrimary() throws {

@@ -6,19 +6,8 @@ extension ProcessSuites {
     /// Issue #7: `swarmbft up` driven headless, and `swarmbft deploy` with the seed's flags.
     @Suite("Orchestrator: up and deploy")
     struct OrchestratorTests {
-        /// Runs `swarmbft ARGUMENTS`; returns its exit status and standard output.
-        func swarmbft(_ arguments: [String]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: LocalCluster.findBinary())
-            process.arguments = arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        /// Runs `swarmbft ARGUMENTS`; returns its exit status and standard output (the JSON lines).
+        func swarmbft(_ arguments: [String]) throws -> (status: Int32, output: String) { try LocalCluster.swarmbft(arguments, errors: false) }
 
         func statusLines(_ output: String) throws -> [[String: Any]] {
             try output.split(separator: "\n").map { line in
