@@ -19,7 +19,11 @@ public final class SQLiteSink: EventSink {
         self.namespace = namespace
         self.stream = stream
         do {
-            database = try DatabaseQueue(path: path)
+            // Agents read (and claude-flow writes) the same database while the sink runs:
+            // wait for their locks instead of failing with SQLITE_BUSY.
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            database = try DatabaseQueue(path: path, configuration: configuration)
             try database.write { db in
                 // The claude-flow v2 schema, verbatim in its columns and constraint.
                 try db.execute(sql: """
