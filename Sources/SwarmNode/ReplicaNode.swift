@@ -174,10 +174,11 @@ public final class ReplicaNode {
             let now = Date().timeIntervalSinceReferenceDate
             let wait = max(0, Int((nextTick - now) * 1000))
             _ = try ZMQ.poll(&items, timeoutMilliseconds: wait)
-            try drainSubscriber()
-            try drainRouter()
-            // Only when poll saw an event: an empty receive on each of the n + 1 monitor
-            // sockets costs libzmq a poll(2) of its mailbox on every turn of the loop.
+            // Only the sockets poll saw ready: an empty receive costs libzmq a poll(2) of its
+            // mailbox (and a getpid), on every turn of the loop. What arrives after the poll
+            // makes the next poll return at once.
+            if items[0].returnedEvents.contains(.pollIn) { try drainSubscriber() }
+            if items[1].returnedEvents.contains(.pollIn) { try drainRouter() }
             if items[2...].contains(where: { $0.returnedEvents.contains(.pollIn) }) { drainMonitors() }
             var current = Date().timeIntervalSinceReferenceDate
             while current >= nextTick {

@@ -45,7 +45,7 @@ public enum Bench {
         let certificates = try (0 ..< options.clients).map { try mesh.clientCertificate($0) }
         let laneCount = min(options.lanes, options.clients)
         let lanes = try (0 ..< laneCount).map { lane in
-            try BenchLane(topology: topology, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] }, payloadBytes: options.payloadBytes, sendToAll: options.sendToAll)
+            try BenchLane(topology: topology, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] }, payloadBytes: options.payloadBytes, sendRule: options.sendRule, verifyReplies: options.verifyReplies)
         }
         let start = monotonicNanoseconds() + 200_000_000
         let schedule = BenchSchedule(startNanoseconds: start,
@@ -116,7 +116,8 @@ public enum Bench {
         }
         let cpuTotal = processes.map(\.cpuSeconds).reduce(0, +)
         let bound = CryptoBound(signMicroseconds: cost.signMicroseconds, verifyMicroseconds: cost.verifyMicroseconds, replicas: options.replicas,
-                                meanBatch: max(meanBatch, 1), checkpointInterval: checkpointInterval, cores: cores)
+                                meanBatch: max(meanBatch, 1), checkpointInterval: checkpointInterval,
+                                clientVerifiesReplies: options.verifyReplies, cores: cores)
         let throughput = Double(completed) / window
         let problems = BenchResult.Problems(timeouts: merged.timeouts, retransmissions: merged.retransmissions, invalidReplies: merged.invalidReplies,
                                             mismatchedReplies: merged.mismatchedReplies, uncleanStops: uncleanStops,

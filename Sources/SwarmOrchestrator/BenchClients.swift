@@ -1,6 +1,7 @@
 import Foundation
 import Histogram
 import SwarmAuth
+import SwarmClient
 import SwarmCore
 import SwarmCrypto
 import SwarmNode
@@ -34,41 +35,53 @@ func monotonicNanoseconds() -> UInt64 {
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
 
-/// A lane: several closed-loop clients driven by one thread over one ZeroMQ context, in
-/// the way `SwarmClient` works (sign the request, send it to every replica over CURVE,
-/// accept the result once f + 1 replicas sent the same validly signed reply, retransmit
-/// after a second) but without a thread and a context per client, so that the
-/// benchmark's own process costs little CPU beside the replicas it measures.
+/// A lane: several closed-loop clients driven by one thread over one ZeroMQ context and
+/// one CURVE connection per replica, shared by the lane's clients as agents behind one
+/// gateway process would share it. Each client signs its own requests with its own key and
+/// has one request outstanding; replies are told apart by the client key they name, which
+/// is also how the replicas route them (by the connection a client's verified request last
+/// came on). A result is accepted once f + 1 replicas sent the same one. A reply is
+/// authenticated by the CURVE connection it arrived on — the replica's server key was
+/// checked in the handshake, so a reply naming replica i on the connection to replica i
+/// is from replica i — and its Ed25519 signature is checked only with `verifyReplies`
+/// (docs/wire-protocol.md, 2.2). Sharing connections lets libzmq batch the messages of
+/// many clients into one system call each way, which is most of what a wake-up costs.
 final class BenchLane {
     struct Client {
         let key: ClientKey
         let signing: Ed25519.PrivateKey
-        var dealers: [ZMQSocket]
         var requestID: UInt64
         var message: SignedMessage?
         var sentNanoseconds: UInt64 = 0
         var lastSendNanoseconds: UInt64 = 0
         var replies: [ReplicaID: [UInt8]] = [:]
+        /// Whether every replica has seen a request of this client, so that each has a
+        /// route for its replies (docs/wire-protocol.md, 2.1).
+        var introduced = false
     }
 
     let topology: Topology
     let configuration: Configuration
     let verifier: Ed25519ProtocolCrypto
     let payloadBytes: Int
-    /// false: the first transmission goes to the primary the client believes in, and only
-    /// retransmissions go to every replica (the PBFT paper's client, section 2.1), instead
-    /// of every replica at once as docs/wire-protocol.md asks of clients today.
-    let sendToAll: Bool
+    let sendRule: ClientSendRule
+    let verifyReplies: Bool
     var believedPrimary: ReplicaID = 0
     let retransmitNanoseconds: UInt64
     let timeoutNanoseconds: UInt64
     let context: ZMQContext
+    /// One DEALER per replica, indexed by replica id.
+    var dealers: [ZMQSocket] = []
     var clients: [Client] = []
+    var clientIndex: [ClientKey: Int] = [:]
     var result = BenchLaneResult()
 
-    init(topology: Topology, certificates: [SecretCertificate], payloadBytes: Int, sendToAll: Bool = true, retransmitMilliseconds: Int = 1_000, timeoutMilliseconds: Int = 10_000) throws {
+    init(topology: Topology, certificates: [SecretCertificate], payloadBytes: Int, sendRule: ClientSendRule = .primaryFirst, verifyReplies: Bool = false,
+         retransmitMilliseconds: Int = 1_000, timeoutMilliseconds: Int = 10_000) throws {
+        precondition(!certificates.isEmpty, "a lane drives at least one client")
         self.topology = topology
-        self.sendToAll = sendToAll
+        self.sendRule = sendRule
+        self.verifyReplies = verifyReplies
         configuration = try topology.configuration()
         let replicaCertificates = try topology.replicaCertificates()
         verifier = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
@@ -79,23 +92,27 @@ final class BenchLane {
         // Request ids start from the clock, as in SwarmClient, so a rerun with the same
         // keys against the same replicas is not taken for a replay.
         let firstRequestID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        // The connections authenticate with the first client's CURVE key (every client key
+        // is on the replicas' allowlist).
+        let transport = certificates[0]
+        let secret = transport.curve.secretKey.copyBytes()
+        for replica in topology.replicas {
+            let dealer = try context.makeSocket(.dealer)
+            try dealer.setLinger(milliseconds: 0)
+            try dealer.setMaxMessageSize(bytes: Int64(configuration.wireLimits.maxFrameBytes))
+            try ZMQCurve.configureCurveClient(dealer, secretKey: secret, publicKey: transport.curve.publicKey, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey)
+            try dealer.connect("tcp://\(replica.host):\(replica.routerPort)")
+            dealers.append(dealer)
+        }
         for certificate in certificates {
-            var dealers: [ZMQSocket] = []
-            let secret = certificate.curve.secretKey.copyBytes()
-            for replica in topology.replicas {
-                let dealer = try context.makeSocket(.dealer)
-                try dealer.setLinger(milliseconds: 0)
-                try dealer.setMaxMessageSize(bytes: Int64(configuration.wireLimits.maxFrameBytes))
-                try ZMQCurve.configureCurveClient(dealer, secretKey: secret, publicKey: certificate.curve.publicKey, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey)
-                try dealer.connect("tcp://\(replica.host):\(replica.routerPort)")
-                dealers.append(dealer)
-            }
-            clients.append(Client(key: ClientKey(bytes: certificate.signing.publicKey.bytes), signing: certificate.signing, dealers: dealers, requestID: firstRequestID))
+            let key = ClientKey(bytes: certificate.signing.publicKey.bytes)
+            clientIndex[key] = clients.count
+            clients.append(Client(key: key, signing: certificate.signing, requestID: firstRequestID))
         }
     }
 
     deinit {
-        for client in clients { for dealer in client.dealers { dealer.close() } }
+        for dealer in dealers { dealer.close() }
         context.terminate()
     }
 
@@ -117,12 +134,13 @@ final class BenchLane {
         result.clientSignatures += 1
         clients[index].replies = [:]
         clients[index].sentNanoseconds = now
-        send(index, now: now, everyReplica: sendToAll)
+        send(index, now: now, everyReplica: sendRule == .all || !clients[index].introduced)
+        clients[index].introduced = true
     }
 
     func send(_ index: Int, now: UInt64, everyReplica: Bool) {
         guard let message = clients[index].message else { return }
-        let targets = everyReplica ? clients[index].dealers[...] : clients[index].dealers[Int(believedPrimary) ... Int(believedPrimary)]
+        let targets = everyReplica ? dealers[...] : dealers[Int(believedPrimary) ... Int(believedPrimary)]
         for dealer in targets {
             do { _ = try dealer.send([message.frame], flags: .dontWait) } catch { note("send: \(error)") }
         }
@@ -136,24 +154,22 @@ final class BenchLane {
 
     /// Runs the closed loop until the schedule ends.
     func run(_ schedule: BenchSchedule) {
-        var items: [PollItem] = []
-        var owner: [Int] = []
-        for (index, client) in clients.enumerated() {
-            for dealer in client.dealers {
-                items.append(PollItem(socket: dealer, events: .pollIn))
-                owner.append(index)
-            }
-        }
+        var items = dealers.map { PollItem(socket: $0, events: .pollIn) }
         while monotonicNanoseconds() < schedule.startNanoseconds { usleep(1_000) }
         for index in clients.indices { issue(index, now: monotonicNanoseconds()) }
+        var nextTimerCheck: UInt64 = 0
         while true {
             let now = monotonicNanoseconds()
             if now >= schedule.endNanoseconds { break }
             do { _ = try ZMQ.poll(&items, timeoutMilliseconds: 10) } catch { note("poll: \(error)"); break }
-            for (position, item) in items.enumerated() where item.returnedEvents.contains(.pollIn) {
-                drain(item.socket!, client: owner[position], schedule: schedule)
+            for (replica, item) in items.enumerated() where item.returnedEvents.contains(.pollIn) {
+                drain(dealers[replica], replica: ReplicaID(replica), schedule: schedule)
             }
             let later = monotonicNanoseconds()
+            // Timers have a resolution of milliseconds: checking them on every wake-up
+            // would cost more than the requests they watch.
+            guard later >= nextTimerCheck else { continue }
+            nextTimerCheck = later + 10_000_000
             for index in clients.indices {
                 let client = clients[index]
                 if later - client.sentNanoseconds >= timeoutNanoseconds {
@@ -167,23 +183,26 @@ final class BenchLane {
         }
     }
 
-    func drain(_ socket: ZMQSocket, client index: Int, schedule: BenchSchedule) {
+    func drain(_ socket: ZMQSocket, replica: ReplicaID, schedule: BenchSchedule) {
         while true {
             let frames: [[UInt8]]
             do {
                 guard let received = try socket.receiveMultipart(dontWait: true, maxFrames: 2) else { return }
                 frames = received
             } catch { note("receive: \(error)"); return }
+            // The connection is replica `replica`'s: a reply naming another sender is forged.
             guard frames.count == 1, let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits),
-                  reply.cluster == configuration.cluster, case let .reply(body) = reply.payload else {
+                  reply.cluster == configuration.cluster, case let .reply(body) = reply.payload, body.sender == replica else {
                 result.invalidReplies += 1
                 continue
             }
             // Replies to an earlier request of this client (the f slowest replicas) are
-            // dropped unread, as SwarmClient does: they cost no verification.
-            guard body.client == clients[index].key, body.requestID == clients[index].requestID, clients[index].message != nil else { continue }
-            result.clientVerifications += 1
-            guard verifier.verify(reply) else { result.invalidReplies += 1; continue }
+            // dropped unread, as SwarmClient does.
+            guard let index = clientIndex[body.client], body.requestID == clients[index].requestID, clients[index].message != nil else { continue }
+            if verifyReplies {
+                result.clientVerifications += 1
+                guard verifier.verify(reply) else { result.invalidReplies += 1; continue }
+            }
             clients[index].replies[body.sender] = body.result
             believedPrimary = configuration.primary(of: body.view)
             let matching = clients[index].replies.values.filter { $0 == body.result }.count

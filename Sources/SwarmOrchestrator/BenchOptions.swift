@@ -1,4 +1,5 @@
 import Foundation
+import SwarmClient
 
 /// The parameters of one `swarmbft bench` run; echoed in its report.
 public struct BenchOptions: Codable, Sendable {
@@ -10,10 +11,11 @@ public struct BenchOptions: Codable, Sendable {
     public var durationSeconds = 30.0
     /// Requests before the window are not measured (connection setup, first batches).
     public var warmupSeconds = 3.0
-    /// true: clients send each request to every replica (docs/wire-protocol.md); false: to
-    /// the primary first and to all only when retransmitting (an experiment, see
-    /// docs/benchmarks.md).
-    public var sendToAll = true
+    /// Where a client sends a request first (docs/wire-protocol.md, 2.1).
+    public var sendRule = ClientSendRule.primaryFirst
+    /// Whether clients also check each reply's Ed25519 signature; without it a reply is
+    /// authenticated by the CURVE connection it arrived on (docs/wire-protocol.md, 2.2).
+    public var verifyReplies = false
     /// Threads that drive the clients in the benchmark process.
     public var lanes = 2
     /// nil: derived from the process id, so that parallel runs do not collide.
@@ -29,7 +31,7 @@ public struct BenchOptions: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case replicas, clients, payloadBytes = "payload_bytes", durationSeconds = "duration_seconds"
-        case warmupSeconds = "warmup_seconds", sendToAll = "send_to_all", lanes, basePort = "base_port", maxBatchRequests = "max_batch_requests"
+        case warmupSeconds = "warmup_seconds", sendRule = "send_to", verifyReplies = "verify_replies", lanes, basePort = "base_port", maxBatchRequests = "max_batch_requests"
         case binaryPath = "binary", directory
     }
 

@@ -14,7 +14,7 @@ extension BenchResult {
         let p = parameters
         var lines = [
             "swarmbft bench: n = \(p.replicas), \(p.clients) clients, \(p.payloadBytes)-byte payload, \(f(p.durationSeconds, 0)) s measured after \(f(p.warmupSeconds, 0)) s warm-up"
-                + (p.sendToAll ? "" : "; clients send to the primary first (experiment)"),
+                + (p.sendRule == .all ? "; clients send every request to every replica" : "") + (p.verifyReplies ? "; clients verify reply signatures" : ""),
             "machine          \(machine.cores) cores, \(machine.cpuModel)",
             "throughput       \(f(throughputRps, 0)) requests/s (\(completedRequests) requests)",
             "latency ms       p50 \(f(latencyMs.p50, 2))  p90 \(f(latencyMs.p90, 2))  p99 \(f(latencyMs.p99, 2))  max \(f(latencyMs.max, 2))  mean \(f(latencyMs.mean, 2))",

@@ -16,7 +16,9 @@ import SwarmCrypto
 ///                                             client sends it to all; the frame cache makes
 ///                                             the copy inside the PRE-PREPARE and the
 ///                                             backups' forwards free)
-///                   + (f + 1)                 the client verifies f + 1 matching REPLYs
+///                   + (f + 1)                 the client verifies f + 1 matching REPLYs, only
+///                                             if it checks reply signatures (by default the
+///                                             CURVE connection authenticates a reply)
 ///                   + ((n−1) + (n−1)² + n(n−1)) / b
 ///                                             PRE-PREPARE at each backup; each PREPARE and
 ///                                             COMMIT at every other replica (PUB mesh)
@@ -40,18 +42,18 @@ public struct CryptoBound: Codable, Sendable {
     }
 
     /// Counts per request for the design described above.
-    public static func operations(replicas n: Int, meanBatch b: Double, checkpointInterval k: Double) -> (signatures: Double, verifications: Double) {
+    public static func operations(replicas n: Int, meanBatch b: Double, checkpointInterval k: Double, clientVerifiesReplies: Bool) -> (signatures: Double, verifications: Double) {
         let f = (n - 1) / 3
         let nd = Double(n), batch = max(b, 1)
         let signatures = 1 + nd + (1 + (nd - 1) + nd) / batch + nd / (k * batch)
-        let verifications = nd + Double(f + 1) + ((nd - 1) + (nd - 1) * (nd - 1) + nd * (nd - 1)) / batch + nd * (nd - 1) / (k * batch)
+        let verifications = nd + (clientVerifiesReplies ? Double(f + 1) : 0) + ((nd - 1) + (nd - 1) * (nd - 1) + nd * (nd - 1)) / batch + nd * (nd - 1) / (k * batch)
         return (signatures, verifications)
     }
 
-    public init(signMicroseconds: Double, verifyMicroseconds: Double, replicas: Int, meanBatch: Double, checkpointInterval: Double, cores: Int) {
+    public init(signMicroseconds: Double, verifyMicroseconds: Double, replicas: Int, meanBatch: Double, checkpointInterval: Double, clientVerifiesReplies: Bool, cores: Int) {
         self.signMicroseconds = signMicroseconds
         self.verifyMicroseconds = verifyMicroseconds
-        let counts = Self.operations(replicas: replicas, meanBatch: meanBatch, checkpointInterval: checkpointInterval)
+        let counts = Self.operations(replicas: replicas, meanBatch: meanBatch, checkpointInterval: checkpointInterval, clientVerifiesReplies: clientVerifiesReplies)
         signaturesPerRequest = counts.signatures
         verificationsPerRequest = counts.verifications
         cpuMicrosecondsPerRequest = counts.signatures * signMicroseconds + counts.verifications * verifyMicroseconds

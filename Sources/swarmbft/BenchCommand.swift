@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwarmClient
 import SwarmOrchestrator
 
 /// `swarmbft bench`: throughput and latency of a local mesh, against the cost of its
@@ -13,7 +14,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds measured.") var duration = 30.0
     @Option(help: "Seconds run before measuring.") var warmup = 3.0
     @Option(help: "Threads driving the clients.") var lanes = 2
-    @Option(help: "Where a client sends a request first: all (every replica, as docs/wire-protocol.md asks) or primary (retransmissions to all; an experiment).") var sendTo = "all"
+    @Option(help: "Where a client sends a request first: primary (the PBFT client; its first request and retransmissions go to all) or all (every replica, every time).") var sendTo = "primary"
+    @Flag(help: "Clients also verify each reply's Ed25519 signature (by default the CURVE connection authenticates it).") var verifyReplies = false
     @Option(help: "First port of the mesh (default: derived from the process id).") var basePort: Int?
     @Option(help: "Largest batch the primary proposes (default: the topology's).") var maxBatch: Int?
     @Option(help: "Directory for the mesh (kept afterwards; default: a temporary one, removed).") var directory: String?
@@ -28,8 +30,9 @@ struct BenchCommand: ParsableCommand {
         options.durationSeconds = duration
         options.warmupSeconds = warmup
         options.lanes = lanes
-        guard ["all", "primary"].contains(sendTo) else { throw ValidationError("--send-to must be all or primary") }
-        options.sendToAll = sendTo == "all"
+        guard let rule = ClientSendRule(rawValue: sendTo) else { throw ValidationError("--send-to must be all or primary") }
+        options.sendRule = rule
+        options.verifyReplies = verifyReplies
         options.basePort = basePort
         options.maxBatchRequests = maxBatch
         options.directory = directory

@@ -159,6 +159,27 @@ final class LocalCluster {
 
     func command(_ arguments: [String]) throws -> (status: Int32, output: String) { try Self.swarmbft(arguments) }
 
+    /// L1 of ACCEPTANCE.md for this topology: 2 × the largest view-change timeout + 5 s.
+    func livenessBoundMilliseconds() throws -> Int {
+        let timeouts = try topology().timeouts
+        return 2 * timeouts.maxViewChangeTicks * timeouts.tickMilliseconds + 5_000
+    }
+
+    /// One line per replica: running or not, view, status and last executed sequence.
+    func summary() -> String {
+        (0 ..< replicaCount).map { replica in
+            let state = status(replica).map { "view \($0.view) \($0.status) executed \($0.lastExecuted)" } ?? "no status"
+            return "\(replica): \(isRunning(replica) ? "up" : "down"), \(state)"
+        }.joined(separator: "; ")
+    }
+
+    /// The last lines of every replica's log, for a failing test to print.
+    func logTails(lines: Int = 15) -> String {
+        (0 ..< replicaCount).map { replica in
+            "--- replica \(replica)\n" + log(replica).split(separator: "\n").suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
     func log(_ replica: Int) -> String {
         (try? String(contentsOfFile: "\(directory)/node-\(replica).log", encoding: .utf8)) ?? ""
     }

@@ -66,14 +66,25 @@ extension ProcessSuites {
             let cluster = try LocalCluster()
             try cluster.startAll()
             let client = try cluster.client()
+            // L1 is the bound: commits resume within 2 × the largest view-change timeout
+            // + 5 s (a kill can land on a primary while the last victim is still catching up,
+            // and then the view change may need its backoff).
+            client.timeoutMilliseconds = try cluster.livenessBoundMilliseconds()
             var generator = SystemRandomNumberGenerator()
             var acknowledged: [String: String] = [:]
+            var history: [String] = []
             for cycle in 0 ..< 10 {
                 let victim = Int.random(in: 0 ..< 4, using: &generator)
                 cluster.signal(victim, SIGKILL)
+                history.append("cycle \(cycle): killed \(victim); \(cluster.summary())")
                 for index in 0 ..< 20 {
                     let key = "c\(index % 7)", value = "\(cycle)-\(index)"
-                    if try put(client, key, value).status == .ok { acknowledged[key] = value }
+                    do {
+                        if try put(client, key, value).status == .ok { acknowledged[key] = value }
+                    } catch {
+                        Issue.record("put \(key) in cycle \(cycle) failed: \(error)\n\(history.joined(separator: "\n"))\nnow: \(cluster.summary())\n\(cluster.logTails())")
+                        return
+                    }
                 }
                 try cluster.start(victim)
                 usleep(300_000)
