@@ -95,6 +95,12 @@ public struct LabelledSummary: Sendable, CustomStringConvertible {
         if !result.passed { safetyViolations += 1 }
         let findings = result.monitorFindings.map(\.finding)
         if label.detected(in: findings) { detected += 1 } else if missed.count < 20 { missed.append(result.options.seed) }
+        // The replicas' own equivocation alerts carry signed proof too: one against an
+        // honest replica counts as a proven finding against it.
+        for (replica, count) in result.accused where !label.offenders.contains(replica) {
+            provenAgainstHonest += count
+            if provenAgainstHonestSeeds.count < 20 { provenAgainstHonestSeeds.append(result.options.seed) }
+        }
         var suspected = false
         for finding in findings {
             // A coordination finding that includes an offender is about the offender.

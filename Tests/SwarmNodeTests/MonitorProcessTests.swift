@@ -32,6 +32,9 @@ extension ProcessSuites {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: monitorDirectory).filter { $0.hasPrefix("evidence-") && $0.hasSuffix(".json") }) ?? []
             #expect(!files.isEmpty, "no evidence written")
             #expect(files.allSatisfy { $0.hasPrefix("evidence-r0-") }, "accused: \(files)")
+            // Within one view: the primary of view 0 is named before the group leaves view 1.
+            let views = (1 ... 3).map { cluster.status($0)?.view }
+            #expect(views.allSatisfy { $0 != nil && $0! <= 1 }, "views of the honest replicas: \(views)")
             guard let file = files.first.map({ monitorDirectory + "/" + $0 }) else { return }
             #expect(try run(cluster, ["evidence", "verify", file, "--topology", cluster.topologyPath]) == 0)
             var text = try String(contentsOfFile: file, encoding: .utf8)

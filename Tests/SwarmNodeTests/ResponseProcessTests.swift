@@ -61,6 +61,9 @@ extension ProcessSuites {
             monitor.waitUntilExit()
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: cluster.monitorDirectory)) ?? []).filter { $0.hasPrefix("evidence-") }
             #expect(!files.isEmpty && files.allSatisfy { $0.hasPrefix("evidence-r2-prepare-") }, "\(files)")
+            // Within one view: named while the group is in view 0 or the next.
+            let views = [0, 1, 3].map { cluster.status($0)?.view }
+            #expect(views.allSatisfy { $0 != nil && $0! <= 1 }, "views of the honest replicas: \(views)")
             if let file = files.first {
                 let verified = try cluster.command(["evidence", "verify", cluster.monitorDirectory + "/" + file, "--topology", cluster.topologyPath])
                 #expect(verified.status == 0, "\(verified.output)")

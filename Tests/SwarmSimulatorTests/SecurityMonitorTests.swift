@@ -165,10 +165,33 @@ struct SecurityMonitorTests {
         #expect(ProtectionProfile(protectionLevel: "enhanced") == .enhanced)
         #expect(ProtectionProfile(protectionLevel: "paranoid") == nil)
         let levels = ProtectionLevel.allCases.map { ProtectionProfile.profile(for: $0) }
-        #expect(levels.map(\.farFutureThreshold) == levels.map(\.farFutureThreshold).sorted(by: >), "thresholds fall as the level rises")
+        let thresholds = levels.map(\.farFutureThreshold)
+        #expect(zip(thresholds, thresholds.dropFirst()).allSatisfy { $0 > $1 }, "thresholds fall strictly as the level rises: \(thresholds)")
         #expect(levels.map(\.automaticQuarantine) == [false, true, true, true])
         #expect(levels.map(\.viewChangeRequests) == [false, false, true, true])
         #expect(levels.map { $0.selectiveMissStreak == nil } == [true, false, false, false])
+    }
+
+    /// How many validly signed far-future PREPAREs from replica 3 the monitor at `profile`
+    /// takes before its flooding finding; nil if 100 make none.
+    func farFutureMessagesBeforeFinding(_ profile: ProtectionProfile) -> Int? {
+        var monitor = monitor(profile)
+        let far = SequenceNumber(10 * configuration.watermarkWindow)
+        for count in 1 ... 100 {
+            let findings = monitor.observe(seen(prepare(3, sequence: far + SequenceNumber(count), digest: 7), by: 0, at: UInt64(count) * 20_000))
+            if findings.contains(where: { if case .flooding(replica: 3, _) = $0 { true } else { false } }) { return count }
+        }
+        return nil
+    }
+
+    @Test("Each protection level behaves differently on one flood: the higher the level, the fewer far-future messages before a finding (maximum before enhanced before standard before minimal)")
+    func levelsDifferOnOneFlood() {
+        let counts = ProtectionLevel.allCases.map { farFutureMessagesBeforeFinding(.profile(for: $0)) }
+        #expect(counts.allSatisfy { $0 != nil }, "every level names a flooder eventually: \(counts)")
+        let named = counts.compactMap { $0 }
+        #expect(zip(named, named.dropFirst()).allSatisfy { $0 > $1 }, "minimal, standard, enhanced, maximum: \(counts)")
+        // The same 6 messages: named at maximum, not at enhanced.
+        #expect((counts[3] ?? .max) <= 6 && (counts[2] ?? 0) > 6, "\(counts)")
     }
 
     @Test("Rate: more distinct messages per link and window than the limit is excessive; one frame over and over is repeated content; a correct pace is neither")
