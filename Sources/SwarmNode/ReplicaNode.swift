@@ -40,6 +40,9 @@ public final class ReplicaNode {
     var replica: Replica<SwarmMemory>
     /// The ROUTER identity each client last used, to route its replies.
     var clientRoutes: [ClientKey: [UInt8]] = [:]
+    /// The ZAP user ids (Z85 CURVE public keys) of the replicas: messages on the ROUTER
+    /// from these connections are replicas' point-to-point traffic, never a client's route.
+    let replicaUserIDs: Set<String>
     var outbox: [Directive] = []
     var compactPending = false
     public internal(set) var counters = NodeCounters()
@@ -94,6 +97,7 @@ public final class ReplicaNode {
 
         context = try ZMQContext(ioThreads: 1)
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
+        replicaUserIDs = Set(try publicCertificates.map { try ZMQ.z85Encode($0.curvePublicKey) })
         let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
         let log = logger
         authenticator = try ZAPAuthenticator(context: context, allowlist: [
@@ -219,14 +223,18 @@ public final class ReplicaNode {
     func drainRouter() throws {
         var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let frames = try router.receiveMultipart(dontWait: true, maxFrames: 4) else { break }
+            guard let (frames, userID) = try router.receiveMultipartWithUserID(dontWait: true, maxFrames: 4) else { break }
             if frames.count >= 3, try handleControlFrames(frames) { continue }
             guard frames.count == 2 else { counters.malformedFrames += 1; continue }
             if frames[1] == NodeStatus.requestFrame {
                 _ = try? router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
                 continue
             }
-            if let message = decode(frames[1]) { batch.append((message, frames[0])) }
+            // A request forwarded by a backup arrives on that replica's connection: it must
+            // not become the client's route, or this replica's replies to the client would
+            // go to the backup's DEALER (which reads nothing) instead of the client.
+            let fromReplica = userID.map(replicaUserIDs.contains) ?? false
+            if let message = decode(frames[1]) { batch.append((message, fromReplica ? nil : frames[0])) }
         }
         try deliver(batch)
     }

@@ -36,4 +36,11 @@ struct Message: ~Copyable {
 
     /// Whether more frames of the same message follow this one.
     var more: Bool { zmq_msg_more(pointer) != 0 }
+
+    /// A metadata property of the connection the frame came on (`zmq_msg_gets`), such as
+    /// "User-Id": what the ZAP handler answered for the peer's key. nil when the frame has
+    /// none (a ROUTER's routing-id frame is made locally and carries no metadata).
+    func property(_ name: String) -> String? {
+        name.withCString { zmq_msg_gets(pointer, $0) }.map { String(cString: $0) }
+    }
 }

@@ -21,6 +21,14 @@ extension ZMQSocket {
     /// SHOULD pass a bound (``setMaxMessageSize(bytes:)`` bounds each frame, not their
     /// number).
     public func receiveMultipart(dontWait: Bool = false, maxFrames: Int = Int.max) throws -> [[UInt8]]? {
+        try receiveMultipartWithUserID(dontWait: dontWait, maxFrames: maxFrames)?.frames
+    }
+
+    /// ``receiveMultipart(dontWait:maxFrames:)``, and the "User-Id" the ZAP handler gave the
+    /// connection the message came on (the last frame's; nil without ZAP). With
+    /// ``ZAPAuthenticator`` it is the Z85 form of the peer's CURVE public key, so a server
+    /// can tell which allowlisted key sent each message.
+    public func receiveMultipartWithUserID(dontWait: Bool = false, maxFrames: Int = Int.max) throws -> (frames: [[UInt8]], userID: String?)? {
         precondition(maxFrames > 0, "maxFrames must be positive")
         let message = Message()
         guard try receiveFrame(into: message, dontWait: dontWait, isFirst: true) else { return nil }
@@ -37,7 +45,7 @@ extension ZMQSocket {
         if overflow {
             throw ZMQError(errno: EMSGSIZE, operation: "receiveMultipart(more than \(maxFrames) frames)")
         }
-        return frames
+        return (frames, message.property("User-Id"))
     }
 
     /// Receives a single frame, blocking (up to the receive timeout). If the message has

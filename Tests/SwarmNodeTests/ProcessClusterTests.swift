@@ -95,6 +95,51 @@ extension ProcessSuites {
             }
         }
 
+        @Test("Every replica's reply reaches a client that sends to all: a backup forwarding the request to the primary does not take over the client's route there")
+        func everyReplicaAnswers() throws {
+            let cluster = try LocalCluster()
+            try cluster.startAll()
+            let topology = try cluster.topology()
+            let configuration = try topology.configuration()
+            let certificate = try CertificateFile.readSecret(path: "\(cluster.directory)/keys/client-0.key_secret")
+            let context = try ZMQContext()
+            defer { context.terminate() }
+            var dealers: [ZMQSocket] = []
+            for replica in topology.replicas {
+                let dealer = try context.makeSocket(.dealer)
+                try dealer.setLinger(milliseconds: 0)
+                try ZMQCurve.configureCurveClient(dealer, secretKey: certificate.curve.secretKey.copyBytes(), publicKey: certificate.curve.publicKey, serverKey: try topology.publicCertificate(of: replica.id).curvePublicKey)
+                try dealer.connect("tcp://127.0.0.1:\(replica.routerPort)")
+                dealers.append(dealer)
+            }
+            defer { for dealer in dealers { dealer.close() } }
+            let client = ClientKey(bytes: certificate.signing.publicKey.bytes)
+            var answered = [Int](repeating: 0, count: dealers.count)
+            let requests = 20
+            for index in 0 ..< requests {
+                let request = ClientRequest(client: client, requestID: UInt64(Date().timeIntervalSince1970 * 1_000_000), readOnly: false,
+                                            operation: MemoryOperation.put(namespace: Array("proc".utf8), key: Array("r\(index)".utf8), value: [1]).encoded())
+                let message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { certificate.signing.sign($0).bytes }
+                for dealer in dealers { _ = try dealer.send([message.frame]) }
+                // Every replica answers each request once; wait for all of them, or 5 s.
+                var replied = Set<Int>()
+                let deadline = Date().addingTimeInterval(5)
+                var items = dealers.map { PollItem(socket: $0, events: .pollIn) }
+                while replied.count < dealers.count, Date() < deadline {
+                    _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
+                    for (replica, dealer) in dealers.enumerated() {
+                        while let frames = try dealer.receiveMultipart(dontWait: true, maxFrames: 2) {
+                            guard let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits), case let .reply(body) = reply.payload,
+                                  body.requestID == request.requestID, body.sender == ReplicaID(replica) else { continue }
+                            replied.insert(replica)
+                        }
+                    }
+                }
+                for replica in replied { answered[replica] += 1 }
+            }
+            #expect(answered == [Int](repeating: requests, count: dealers.count), "replies per replica: \(answered)")
+        }
+
         @Test("ACCEPTANCE 14: SIGSTOP of the primary for 10 s: the view changes; after SIGCONT its old view is behind it")
         func pausedPrimary() throws {
             let cluster = try LocalCluster()
