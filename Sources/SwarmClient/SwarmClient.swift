@@ -54,13 +54,9 @@ public final class SwarmClient {
         verifier = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
         nextRequestID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         context = try ZMQContext(ioThreads: 1)
-        let secret = certificate.curve.secretKey.copyBytes()
         for replica in topology.replicas {
-            let dealer = try context.makeSocket(.dealer)
-            try dealer.setLinger(milliseconds: 0)
-            try dealer.setMaxMessageSize(bytes: Int64(configuration.wireLimits.maxFrameBytes))
-            try ZMQCurve.configureCurveClient(dealer, secretKey: secret, publicKey: certificate.curve.publicKey, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey)
-            try dealer.connect("tcp://\(replica.host):\(replica.routerPort)")
+            let dealer = try replica.connectClientDealer(context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
+                                                         certificate: certificate, maxFrameBytes: configuration.wireLimits.maxFrameBytes)
             monitors[replica.id] = try dealer.monitor(endpoint: "inproc://client-monitor-\(replica.id)", events: [.handshakeFailedAuth, .handshakeSucceeded])
             dealers[replica.id] = dealer
         }

@@ -94,15 +94,9 @@ final class BenchLane {
         let firstRequestID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
         // The connections authenticate with the first client's CURVE key (every client key
         // is on the replicas' allowlist).
-        let transport = certificates[0]
-        let secret = transport.curve.secretKey.copyBytes()
         for replica in topology.replicas {
-            let dealer = try context.makeSocket(.dealer)
-            try dealer.setLinger(milliseconds: 0)
-            try dealer.setMaxMessageSize(bytes: Int64(configuration.wireLimits.maxFrameBytes))
-            try ZMQCurve.configureCurveClient(dealer, secretKey: secret, publicKey: transport.curve.publicKey, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey)
-            try dealer.connect("tcp://\(replica.host):\(replica.routerPort)")
-            dealers.append(dealer)
+            dealers.append(try replica.connectClientDealer(context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
+                                                           certificate: certificates[0], maxFrameBytes: configuration.wireLimits.maxFrameBytes))
         }
         for certificate in certificates {
             let key = ClientKey(bytes: certificate.signing.publicKey.bytes)

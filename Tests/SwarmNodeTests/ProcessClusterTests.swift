@@ -106,11 +106,8 @@ extension ProcessSuites {
             defer { context.terminate() }
             var dealers: [ZMQSocket] = []
             for replica in topology.replicas {
-                let dealer = try context.makeSocket(.dealer)
-                try dealer.setLinger(milliseconds: 0)
-                try ZMQCurve.configureCurveClient(dealer, secretKey: certificate.curve.secretKey.copyBytes(), publicKey: certificate.curve.publicKey, serverKey: try topology.publicCertificate(of: replica.id).curvePublicKey)
-                try dealer.connect("tcp://127.0.0.1:\(replica.routerPort)")
-                dealers.append(dealer)
+                dealers.append(try replica.connectClientDealer(context: context, serverKey: try topology.publicCertificate(of: replica.id).curvePublicKey,
+                                                               certificate: certificate, maxFrameBytes: configuration.wireLimits.maxFrameBytes))
             }
             defer { for dealer in dealers { dealer.close() } }
             let client = ClientKey(bytes: certificate.signing.publicKey.bytes)
