@@ -6,6 +6,8 @@ import Testing
 struct HandshakeOutcome {
     /// The message as the ROUTER received it (routing id, payload), if it arrived.
     var delivered: [[UInt8]]?
+    /// The "User-Id" the ZAP handler gave the connection it arrived on.
+    var userID: String?
     /// The server-side handshake verdict from its socket monitor, if one came in time.
     var verdict: MonitorEvent?
 }
@@ -42,7 +44,11 @@ func attemptCurveMessage(
         }
     }
     let wait = outcome.verdict?.kind == .handshakeSucceeded ? receiveTimeoutMilliseconds : deliveryWaitMilliseconds
-    outcome.delivered = try receive(router, timeoutMilliseconds: wait)
+    var items = [PollItem(socket: router, events: .pollIn)]
+    if try ZMQ.poll(&items, timeoutMilliseconds: wait) > 0, let (frames, userID) = try router.receiveMultipartWithUserID(dontWait: true) {
+        outcome.delivered = frames
+        outcome.userID = userID
+    }
     return outcome
 }
 
@@ -62,8 +68,30 @@ struct CurveZAPTests {
         let message = try #require(outcome.delivered)
         #expect(message.count == 2)
         #expect(message.last == bytes("hello"))
+        // The ZAP handler names the connection by the client's CURVE key (Z85), and every
+        // message on it carries that name: how a replica tells a replica's forward from a
+        // client's own request.
+        #expect(outcome.userID == (try ZMQ.z85Encode(TestKeys.clientPublic)))
         #expect(authenticator.counts(domain: "swarm").accepted >= 1)
         #expect(authenticator.counts(domain: "swarm").denied == 0)
+    }
+
+    @Test("a message on a connection without security carries no User-Id")
+    func plainConnectionHasNoUserID() throws {
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let router = try makeTestSocket(context, .router)
+        defer { router.close() }
+        try router.bind("tcp://127.0.0.1:*")
+        let dealer = try makeTestSocket(context, .dealer)
+        defer { dealer.close() }
+        try dealer.connect(try router.lastEndpoint)
+        try dealer.send([bytes("plain")])
+        var items = [PollItem(socket: router, events: .pollIn)]
+        #expect(try ZMQ.poll(&items, timeoutMilliseconds: receiveTimeoutMilliseconds) == 1)
+        let received = try #require(try router.receiveMultipartWithUserID(dontWait: true))
+        #expect(received.frames.last == bytes("plain"))
+        #expect(received.userID == nil)
     }
 
     @Test("an unlisted key delivers nothing, the monitor reports HANDSHAKE_FAILED_AUTH 400, the callback names the key")
