@@ -125,6 +125,9 @@ public final class ReplicaNode {
         var tapSettings = settings
         tapSettings.highWaterMark = 50_000
         try tapSettings.apply(to: tapSocket, kind: .pub)
+        // A monitor that cannot keep up makes sends fail (never block: they use dontWait),
+        // and the tap counts them; a plain PUB would drop them without a word.
+        try tapSocket.setXPubNoDrop(true)
         try ZMQCurve.configureCurveServer(tapSocket, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.monitor)
         try tapSocket.bind("tcp://\(me.host):\(me.monitorPort)")
         tap = MonitorTap(socket: tapSocket, replica: id)

@@ -190,6 +190,13 @@ extension ZMQSocket {
         try setBoolOption(ZMQ_XPUB_VERBOSE, enabled, name: "ZMQ_XPUB_VERBOSE")
     }
 
+    /// PUB/XPUB: at a subscriber's high-water mark, fail the send with `EAGAIN` instead of
+    /// dropping the message silently (`ZMQ_XPUB_NODROP`), so that a sender using
+    /// `dontWait` sees, and can count, every message a slow subscriber misses.
+    public func setXPubNoDrop(_ enabled: Bool) throws {
+        try setBoolOption(ZMQ_XPUB_NODROP, enabled, name: "ZMQ_XPUB_NODROP")
+    }
+
     /// Allow IPv6 for tcp endpoints (`ZMQ_IPV6`).
     public func setIPv6(_ enabled: Bool) throws {
         try setBoolOption(ZMQ_IPV6, enabled, name: "ZMQ_IPV6")

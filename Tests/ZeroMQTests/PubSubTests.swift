@@ -57,6 +57,36 @@ struct PubSubTests {
         try roundTrip(bindEndpoint: uniqueInproc("pubsub"))
     }
 
+    @Test("XPUB_NODROP: at a slow subscriber's high-water mark a dontWait send fails (and can be counted) instead of vanishing; it never blocks")
+    func noDropCountsAtHighWaterMark() throws {
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let publisher = try makeTestSocket(context, .pub)
+        defer { publisher.close() }
+        try publisher.setSendHighWaterMark(10)
+        try publisher.setXPubNoDrop(true)
+        let subscriber = try makeTestSocket(context, .sub)
+        defer { subscriber.close() }
+        try subscriber.setReceiveHighWaterMark(10)
+        let endpoint = uniqueInproc("nodrop")
+        try publisher.bind(endpoint)
+        try subscriber.subscribe(prefix: [])
+        try subscriber.connect(endpoint)
+        var joined = false
+        for _ in 0..<200 where !joined {
+            _ = try publisher.send([bytes("sync")], flags: .dontWait)
+            joined = try receive(subscriber, timeoutMilliseconds: 10) != nil
+        }
+        #expect(joined)
+        // The subscriber reads nothing from here on: after both queues fill, sends fail.
+        var sent = 0, failed = 0
+        for index in 0..<1_000 {
+            if try publisher.send([bytes("m\(index)"), bytes("payload")], flags: .dontWait) { sent += 1 } else { failed += 1 }
+        }
+        #expect(sent >= 10 && sent < 1_000, "sent \(sent)")
+        #expect(failed == 1_000 - sent)
+    }
+
     @Test("after unsubscribe a topic is no longer delivered")
     func unsubscribe() throws {
         let context = try ZMQContext()
