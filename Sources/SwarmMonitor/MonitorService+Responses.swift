@@ -64,6 +64,7 @@ extension MonitorService {
             scores: Dictionary(uniqueKeysWithValues: security.scores.map { ("\($0.key)", ($0.value * 10).rounded() / 10) }),
             provenFaulty: security.provenFaulty.sorted(), flagged: security.flagged.sorted(), quarantineRequested: quarantineRequested.sorted(),
             view: security.currentView, findings: recentFindings, findingCount: findingCount, observed: observed, malformed: malformed,
+            tapLost: Dictionary(uniqueKeysWithValues: tapLoss.lost.map { ("\($0.key)", $0.value) }),
             relayedEvents: relayed, eventsPublished: journal.published, updated: ISO8601DateFormatter().string(from: Date())
         )
     }

@@ -41,6 +41,9 @@ public final class MonitorService {
     public internal(set) var findings: [UInt32: [String]] = [:]
     public internal(set) var observed = 0
     public internal(set) var malformed = 0
+    /// Observations this monitor missed on each tap (its own queue overflowed, or the
+    /// tap's high-water mark dropped them).
+    public internal(set) var tapLoss = TapLoss()
     /// Security events of replicas relayed to the stream.
     public internal(set) var relayed = 0
     public private(set) var evidenceFiles: [String] = []
@@ -121,6 +124,7 @@ public final class MonitorService {
                     continue
                 }
                 observed += 1
+                tapLoss.observe(replica: tapped.replica, sequence: tapped.sequence)
                 if case let .newView(newView) = message.payload, newView.view > announcedView {
                     announcedView = newView.view
                     try journal.record(MonitorEvents.viewChange(view: newView.view, primary: configuration.primary(of: newView.view), announcedBy: newView.sender))

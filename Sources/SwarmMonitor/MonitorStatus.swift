@@ -27,13 +27,15 @@ public struct MonitorStatus: Codable, Sendable {
     public var findingCount: Int
     public var observed: Int
     public var malformed: Int
+    /// Tap observations missed, per replica (gaps in the taps' sequence numbers).
+    public var tapLost: [String: UInt64]
     public var relayedEvents: Int
     public var eventsPublished: Int
     public var updated: String
 
     enum CodingKeys: String, CodingKey {
         case protectionLevel = "protection_level", threatLevel = "threat_level", scores, provenFaulty = "proven_faulty", flagged
-        case quarantineRequested = "quarantine_requested", view, findings, findingCount = "finding_count", observed, malformed
+        case quarantineRequested = "quarantine_requested", view, findings, findingCount = "finding_count", observed, malformed, tapLost = "tap_lost"
         case relayedEvents = "relayed_events", eventsPublished = "events_published", updated
     }
 

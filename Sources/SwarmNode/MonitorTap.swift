@@ -7,16 +7,19 @@ import ZeroMQ
 /// traffic without touching the consensus path (docs/wire-protocol.md, "Monitoring bus").
 ///
 ///     frames = topic "tap/<replica>/<in|out>"  meta  original signed frame
-///     meta   = replica:u32 direction:u8 (0 in, 1 out) peer:u32 (0xFFFFFFFF: all or unknown) time_us:u64
+///     meta   = replica:u32 direction:u8 (0 in, 1 out) peer:u32 (0xFFFFFFFF: all or unknown) time_us:u64 sequence:u64
 ///
-/// The tap never blocks consensus: it sends with DONTWAIT and counts what the high-water
-/// mark drops.
+/// The tap never blocks consensus: it sends with DONTWAIT. A PUB drops at a subscriber's
+/// high-water mark without telling the sender, so `dropped` counts only sends that
+/// failed outright; the sequence number lets each subscriber count what it missed.
 final class MonitorTap {
     static let anyPeer = UInt32.max
     let socket: ZMQSocket
     let replica: UInt32
     var published = 0
     var dropped = 0
+    /// Observations published since this replica started (1, 2, ...): the tap's sequence.
+    private(set) var observationSequence: UInt64 = 0
     /// Built once: the tap sees every message, and formatting a topic string per message
     /// showed in the replica profile.
     private let topicIn: [UInt8]
@@ -30,13 +33,17 @@ final class MonitorTap {
     }
 
     func publish(_ frame: [UInt8], outbound: Bool, peer: UInt32 = MonitorTap.anyPeer) {
-        var meta = ByteWriter(capacity: 17)
+        // Counted before the send: a send that fails, or a message the PUB drops at a
+        // subscriber's high-water mark, leaves a gap that subscriber can count.
+        observationSequence += 1
+        var meta = ByteWriter(capacity: TapObservation.metaBytes)
         meta.u32(replica)
         meta.u8(outbound ? 1 : 0)
         meta.u32(peer)
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         meta.u64(UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000)
+        meta.u64(observationSequence)
         if (try? socket.send([outbound ? topicOut : topicIn, meta.bytes, frame], flags: .dontWait)) == true {
             published += 1
         } else {
@@ -68,17 +75,24 @@ public struct TapObservation: Sendable {
     public var outbound: Bool
     public var peer: UInt32
     public var timeMicroseconds: UInt64
+    /// The tap's own count of observations, from 1 when the replica starts: a subscriber
+    /// that sees it jump has lost the observations in between.
+    public var sequence: UInt64
     public var frame: [UInt8]
 
+    /// replica:u32 direction:u8 peer:u32 time_us:u64 sequence:u64
+    public static let metaBytes = 25
+
     public init?(frames: [[UInt8]]) {
-        guard frames.count == 3, frames[1].count == 17 else { return nil }
+        guard frames.count == 3, frames[1].count == Self.metaBytes else { return nil }
         var reader = ByteReader(frames[1])
         guard let replica = try? reader.u32("replica"), let direction = try? reader.u8("direction"), direction <= 1,
-              let peer = try? reader.u32("peer"), let time = try? reader.u64("time") else { return nil }
+              let peer = try? reader.u32("peer"), let time = try? reader.u64("time"), let sequence = try? reader.u64("sequence") else { return nil }
         self.replica = replica
         outbound = direction == 1
         self.peer = peer
         timeMicroseconds = time
+        self.sequence = sequence
         frame = frames[2]
     }
 }

@@ -124,10 +124,10 @@ public final class ReplicaNode {
         let tapSocket = try context.makeSocket(.pub)
         var tapSettings = settings
         tapSettings.highWaterMark = 50_000
+        // Not XPUB_NODROP: with it, one slow (or hostile) subscriber would make every send
+        // fail and blind the other monitors. A PUB drops per subscriber, silently; each
+        // observation carries a sequence number, so a monitor counts what it lost.
         try tapSettings.apply(to: tapSocket, kind: .pub)
-        // A monitor that cannot keep up makes sends fail (never block: they use dontWait),
-        // and the tap counts them; a plain PUB would drop them without a word.
-        try tapSocket.setXPubNoDrop(true)
         try ZMQCurve.configureCurveServer(tapSocket, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.monitor)
         try tapSocket.bind("tcp://\(me.host):\(me.monitorPort)")
         tap = MonitorTap(socket: tapSocket, replica: id)
