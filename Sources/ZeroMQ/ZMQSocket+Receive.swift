@@ -21,7 +21,7 @@ extension ZMQSocket {
     /// SHOULD pass a bound (``setMaxMessageSize(bytes:)`` bounds each frame, not their
     /// number).
     public func receiveMultipart(dontWait: Bool = false, maxFrames: Int = Int.max) throws -> [[UInt8]]? {
-        try receiveMultipartWithUserID(dontWait: dontWait, maxFrames: maxFrames)?.frames
+        try receiveMessage(dontWait: dontWait, maxFrames: maxFrames, userID: false)?.frames
     }
 
     /// ``receiveMultipart(dontWait:maxFrames:)``, and the "User-Id" the ZAP handler gave the
@@ -29,6 +29,12 @@ extension ZMQSocket {
     /// ``ZAPAuthenticator`` it is the Z85 form of the peer's CURVE public key, so a server
     /// can tell which allowlisted key sent each message.
     public func receiveMultipartWithUserID(dontWait: Bool = false, maxFrames: Int = Int.max) throws -> (frames: [[UInt8]], userID: String?)? {
+        try receiveMessage(dontWait: dontWait, maxFrames: maxFrames, userID: true)
+    }
+
+    /// Both of the above. The user id is read only when asked for: a property lookup and a
+    /// string per message would otherwise land on every receive, the mesh's votes included.
+    private func receiveMessage(dontWait: Bool, maxFrames: Int, userID wantsUserID: Bool) throws -> (frames: [[UInt8]], userID: String?)? {
         precondition(maxFrames > 0, "maxFrames must be positive")
         let message = Message()
         guard try receiveFrame(into: message, dontWait: dontWait, isFirst: true) else { return nil }
@@ -45,7 +51,7 @@ extension ZMQSocket {
         if overflow {
             throw ZMQError(errno: EMSGSIZE, operation: "receiveMultipart(more than \(maxFrames) frames)")
         }
-        return (frames, message.property("User-Id"))
+        return (frames, wantsUserID ? message.property("User-Id") : nil)
     }
 
     /// Receives a single frame, blocking (up to the receive timeout). If the message has
