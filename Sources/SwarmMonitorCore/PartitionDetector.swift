@@ -15,6 +15,12 @@ public struct PartitionDetector: Sendable {
     /// lastHeard[receiver][sender]
     var lastHeard: [[UInt64?]]
     var socketDown: [[Bool]]
+    /// Each observer's own clock: the first and the latest time its tap reported
+    /// anything. A link is judged against its receiver's clock, never the monitor's: a
+    /// monitor that falls behind its taps, or a receiver whose tap is slow, would otherwise
+    /// read its own backlog as silence on every link (a false partition under load).
+    var firstSeen: [UInt64?]
+    var latest: [UInt64?]
     var startMicroseconds: UInt64?
     var reported: (unreachable: [ReplicaID], quorumConnected: Bool)?
 
@@ -25,34 +31,46 @@ public struct PartitionDetector: Sendable {
         let n = configuration.replicaCount
         lastHeard = Array(repeating: Array(repeating: nil, count: n), count: n)
         socketDown = Array(repeating: Array(repeating: false, count: n), count: n)
+        firstSeen = Array(repeating: nil, count: n)
+        latest = Array(repeating: nil, count: n)
     }
 
     public mutating func observe(_ observation: Observation) {
         if startMicroseconds == nil { startMicroseconds = observation.timeMicroseconds }
-        guard observation.direction == .inbound, let peer = observation.peer,
-              configuration.isReplica(peer), configuration.isReplica(observation.observer) else { return }
-        lastHeard[Int(observation.observer)][Int(peer)] = observation.timeMicroseconds
-        socketDown[Int(observation.observer)][Int(peer)] = false
+        guard configuration.isReplica(observation.observer) else { return }
+        let observer = Int(observation.observer)
+        if firstSeen[observer] == nil { firstSeen[observer] = observation.timeMicroseconds }
+        latest[observer] = max(latest[observer] ?? 0, observation.timeMicroseconds)
+        guard observation.direction == .inbound, let peer = observation.peer, configuration.isReplica(peer) else { return }
+        lastHeard[observer][Int(peer)] = max(lastHeard[observer][Int(peer)] ?? 0, observation.timeMicroseconds)
+        socketDown[observer][Int(peer)] = false
     }
 
     /// What a socket monitor saw on the link from `peer` to `observer`.
     public mutating func reportConnectivity(observer: ReplicaID, peer: ReplicaID, connected: Bool, nowMicroseconds: UInt64) {
         guard configuration.isReplica(peer), configuration.isReplica(observer) else { return }
         socketDown[Int(observer)][Int(peer)] = !connected
-        if connected { lastHeard[Int(observer)][Int(peer)] = nowMicroseconds }
+        // On the receiver's clock where its tap gave one (see `latest`).
+        if connected { lastHeard[Int(observer)][Int(peer)] = latest[Int(observer)] ?? nowMicroseconds }
     }
 
-    func up(_ receiver: Int, _ sender: Int, now: UInt64) -> Bool {
-        guard !socketDown[receiver][sender], let heard = lastHeard[receiver][sender] else { return false }
-        return now <= heard + gapMicroseconds
+    /// Whether `receiver` heard `sender` within the gap, by the receiver's own clock. A
+    /// receiver whose tap has not yet run for a gap is not judged (its links count as
+    /// up): silence is evidence only once the tap could have carried something. A replica
+    /// that is really down still shows, through the other receivers' taps.
+    func up(_ receiver: Int, _ sender: Int) -> Bool {
+        guard !socketDown[receiver][sender] else { return false }
+        guard let first = firstSeen[receiver], let clock = latest[receiver], clock >= first + gapMicroseconds else { return true }
+        guard let heard = lastHeard[receiver][sender] else { return false }
+        return clock <= heard + gapMicroseconds
     }
 
     /// The largest set of replicas that all hear each other both ways (a maximum clique;
     /// n is small, so an exhaustive search with pruning is cheap).
-    func largestConnectedGroup(now: UInt64) -> UInt64 {
+    func largestConnectedGroup() -> UInt64 {
         let n = configuration.replicaCount
         var neighbours = [UInt64](repeating: 0, count: n)
-        for a in 0 ..< n { for b in 0 ..< n where a != b && up(a, b, now: now) && up(b, a, now: now) { neighbours[a] |= 1 << UInt64(b) } }
+        for a in 0 ..< n { for b in 0 ..< n where a != b && up(a, b) && up(b, a) { neighbours[a] |= 1 << UInt64(b) } }
         var best: UInt64 = 0
         func grow(_ clique: UInt64, _ candidates: UInt64) {
             if clique.nonzeroBitCount > best.nonzeroBitCount { best = clique }
@@ -72,7 +90,7 @@ public struct PartitionDetector: Sendable {
     /// link had the chance to carry something.
     public mutating func tick(nowMicroseconds now: UInt64) -> [Finding] {
         guard let start = startMicroseconds, now >= start + gapMicroseconds else { return [] }
-        let group = largestConnectedGroup(now: now)
+        let group = largestConnectedGroup()
         let unreachable = (0 ..< configuration.replicaCount).filter { group & (1 << UInt64($0)) == 0 }.map { ReplicaID($0) }
         let quorumConnected = group.nonzeroBitCount >= configuration.quorum
         if let reported, reported.unreachable == unreachable, reported.quorumConnected == quorumConnected { return [] }

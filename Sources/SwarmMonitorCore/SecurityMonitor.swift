@@ -31,6 +31,10 @@ public struct SecurityMonitor: Sendable {
     public private(set) var flagged = Set<ReplicaID>()
     public private(set) var quarantined = Set<ReplicaID>()
     public private(set) var nowMicroseconds: UInt64 = 0
+    /// The latest time any tap reported: how far the monitor has seen. Slots settle on
+    /// this clock, not on `tick`'s, so a monitor that falls behind its taps under load
+    /// does not count the votes still queued for it as withheld.
+    public private(set) var horizonMicroseconds: UInt64 = 0
     var pendingResponses: [Response] = []
     var lastResponse: [String: UInt64] = [:]
 
@@ -45,7 +49,7 @@ public struct SecurityMonitor: Sendable {
         rate = MessageRateDetector(configuration: configuration, windowMicroseconds: profile.rateWindowMicroseconds, maxMessages: profile.maxMessagesPerWindow, maxRepeats: profile.maxRepeatsPerWindow)
         let retransmitMicroseconds = UInt64(configuration.retransmitTicks) * tickMicroseconds
         selective = profile.selectiveMissStreak.map {
-            SelectiveParticipationDetector(configuration: configuration, missStreak: $0, settleMicroseconds: 3 * retransmitMicroseconds)
+            SelectiveParticipationDetector(configuration: configuration, missStreak: $0, settleMicroseconds: 3 * retransmitMicroseconds, linkGraceMicroseconds: profile.partitionGapMicroseconds)
         }
         timing = TimingDetector(configuration: configuration, requestTimeoutMicroseconds: UInt64(configuration.requestTimeoutTicks) * tickMicroseconds, samples: profile.timingSamples, timeoutFraction: profile.timingTimeoutFraction, baselineFactor: profile.timingBaselineFactor)
         coordination = CoordinationDetector(windowMicroseconds: profile.coordinationWindowMicroseconds, minimumWindows: profile.coordinationMinimumWindows)
@@ -55,6 +59,7 @@ public struct SecurityMonitor: Sendable {
     /// MUST be called for every tap observation, in the order the monitor received them.
     public mutating func observe(_ observation: Observation) -> [Finding] {
         nowMicroseconds = max(nowMicroseconds, observation.timeMicroseconds)
+        horizonMicroseconds = max(horizonMicroseconds, observation.timeMicroseconds)
         var findings: [Finding] = []
         var anomalies: [Anomaly] = []
         if recentFrames.insert(observation.message).inserted {
@@ -86,7 +91,7 @@ public struct SecurityMonitor: Sendable {
         var findings: [Finding] = []
         var anomalies: [Anomaly] = []
         if var detector = selective {
-            let settled = detector.tick(nowMicroseconds: nowMicroseconds)
+            let settled = detector.tick(nowMicroseconds: horizonMicroseconds)
             selective = detector
             findings += settled.findings
             anomalies += settled.anomalies

@@ -49,18 +49,28 @@ public struct SelectiveParticipationDetector: Sendable {
     var slots: [SlotKey: Slot] = [:]
     var streaks: [Pair: Int] = [:]
     var named = Set<ReplicaID>()
+    /// A link is judged only once it could have carried the slot's votes: after the
+    /// receiver heard the sender directly once before the slot began, or after
+    /// `linkGraceMicroseconds` of both taps running. While a swarm starts, links come up
+    /// one by one (ZeroMQ's slow joiner), and a sender's first votes miss receivers it is
+    /// not yet connected to — which an honest sender cannot help (bounded: n² pairs).
+    let linkGraceMicroseconds: UInt64
+    var tapStart: [ReplicaID: UInt64] = [:]
+    var firstHeard: [Pair: UInt64] = [:]
 
     /// `settleMicroseconds` SHOULD cover a few retransmission periods, so that a vote lost
     /// once and retransmitted is not counted as withheld.
-    public init(configuration: Configuration, missStreak: Int, settleMicroseconds: UInt64, capacity: Int = 1024) {
+    public init(configuration: Configuration, missStreak: Int, settleMicroseconds: UInt64, linkGraceMicroseconds: UInt64 = 0, capacity: Int = 1024) {
         precondition(missStreak > 0)
         self.configuration = configuration
+        self.linkGraceMicroseconds = linkGraceMicroseconds
         self.missStreak = missStreak
         self.settleMicroseconds = settleMicroseconds
         self.capacity = capacity
     }
 
     public mutating func observe(_ observation: Observation) {
+        if configuration.isReplica(observation.observer), tapStart[observation.observer] == nil { tapStart[observation.observer] = observation.timeMicroseconds }
         let vote: Vote
         switch observation.message.payload {
         case let .prepare(m), let .commit(m): vote = m
@@ -77,6 +87,8 @@ public struct SelectiveParticipationDetector: Sendable {
         switch observation.direction {
         case .inbound:
             guard observation.peer == vote.sender else { return }
+            let link = Pair(sender: vote.sender, victim: observation.observer)
+            if firstHeard[link] == nil { firstHeard[link] = observation.timeMicroseconds }
             slots[key]!.heard[observation.observer, default: []].insert(vote.sender)
         case .outbound:
             guard observation.observer == vote.sender else { return }
@@ -113,6 +125,14 @@ public struct SelectiveParticipationDetector: Sendable {
         return (findings, anomalies)
     }
 
+    /// Whether the link from `sender` to `receiver` was up, as far as the taps can tell,
+    /// when a slot first seen at `time` began (see `linkGraceMicroseconds`).
+    func established(_ sender: ReplicaID, _ receiver: ReplicaID, before time: UInt64) -> Bool {
+        if let heard = firstHeard[Pair(sender: sender, victim: receiver)], heard <= time { return true }
+        guard let a = tapStart[sender], let b = tapStart[receiver] else { return false }
+        return time >= max(a, b) + linkGraceMicroseconds
+    }
+
     /// For each (sender, victim) pair the slot says something about: whether it was a miss.
     func evaluate(_ slot: Slot) -> [(Pair, Bool)] {
         var out: [(Pair, Bool)] = []
@@ -122,7 +142,7 @@ public struct SelectiveParticipationDetector: Sendable {
                 let heard = slot.heard[receiver] ?? []
                 let others = heard.subtracting([sender, receiver]).count
                 // The receiver must have been reachable by a quorum of the others.
-                guard others >= configuration.quorum - 1 else { continue }
+                guard others >= configuration.quorum - 1, established(sender, receiver, before: slot.firstSeenMicroseconds) else { continue }
                 out.append((Pair(sender: sender, victim: receiver), !heard.contains(sender)))
             }
             if !slot.broadcasters.contains(sender), let covered = slot.pointToPoint[sender] {
