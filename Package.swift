@@ -74,18 +74,25 @@ let package = Package(
 
         // MARK: Shells (effects around the pure core)
         .target(
+            name: "SwarmTopology",
+            dependencies: [
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "ZeroMQ",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "SwarmNode",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmTopology", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "SwarmMonitor",
             dependencies: [
-                "SwarmMonitorCore", "SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmEvents", "SwarmSecurityLog",
+                "SwarmMonitorCore", "SwarmTopology", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmEvents", "SwarmSecurityLog",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -107,15 +114,25 @@ let package = Package(
         ),
         .target(
             name: "SwarmClient",
-            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmNode", "ZeroMQ"],
+            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmTopology", "ZeroMQ"],
             swiftSettings: strict
         ),
 
-        // MARK: Orchestration (local replica processes, benchmark)
+        // MARK: Orchestration (local replica processes, docker compose, benchmark)
+        .target(
+            name: "SwarmCompose",
+            dependencies: ["SwarmTopology", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .target(
             name: "SwarmOrchestrator",
+            dependencies: ["SwarmTopology", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SwarmBench",
             dependencies: [
-                "SwarmNode", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog",
+                "SwarmOrchestrator", "SwarmTopology", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict
@@ -132,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmTopology", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator", "SwarmCompose", "SwarmBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,7 +161,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmTopology", "SwarmCompose", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator"]),
         .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmEventSink", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ"]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),

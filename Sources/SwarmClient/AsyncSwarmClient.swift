@@ -1,7 +1,7 @@
 import Dispatch
 import SwarmCore
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import SwarmWire
 
 /// async/await access to a `SwarmClient`: the client and its sockets live on one private

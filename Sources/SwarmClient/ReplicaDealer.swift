@@ -1,5 +1,5 @@
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import ZeroMQ
 
 extension Topology.ReplicaEntry {

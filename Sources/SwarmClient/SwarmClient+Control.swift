@@ -1,6 +1,6 @@
 import Foundation
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import SwarmWire
 import ZeroMQ
 

@@ -2,7 +2,7 @@ import Foundation
 import SwarmAuth
 import SwarmCore
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import SwarmWire
 import ZeroMQ
 

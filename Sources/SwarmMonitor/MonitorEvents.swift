@@ -2,7 +2,7 @@ import Foundation
 import SwarmCore
 import SwarmEvents
 import SwarmMonitorCore
-import SwarmNode
+import SwarmTopology
 import SwarmWire
 
 /// How the monitor states what it saw as security events (docs/wire-protocol.md,
@@ -14,7 +14,7 @@ enum MonitorEvents {
         SecurityEvent(type: "monitor_started", severity: .info, summary: "monitor watching \(topology.replicas.count) replicas (f = \(configuration.faultTolerance), q = \(configuration.quorum)) at protection level \(topology.protectionLevel)", details: [
             "swarm_id": .string(topology.swarmID), "cluster_id": .string(topology.clusterID), "epoch": .int(Int64(topology.epoch)),
             "replicas": .int(Int64(topology.replicas.count)), "f": .int(Int64(configuration.faultTolerance)), "quorum": .int(Int64(configuration.quorum)),
-            "protection_level": .string(topology.protectionLevel),
+            "protection_level": .string(topology.protectionLevel.rawValue),
         ])
     }
 

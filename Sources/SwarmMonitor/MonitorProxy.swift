@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import ZeroMQ
 
 /// `swarmbft monitor-proxy`: one fan-in from every replica's tap serving many monitors.

@@ -6,7 +6,7 @@ import SwarmCore
 import SwarmCrypto
 import SwarmEvents
 import SwarmMonitorCore
-import SwarmNode
+import SwarmTopology
 import SwarmSecurityLog
 import SwarmWire
 import ZeroMQ
@@ -58,7 +58,7 @@ public final class MonitorService {
         let replicaCertificates = try topology.replicaCertificates()
         let crypto = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
         configuration = try topology.configuration()
-        let profile = ProtectionProfile(protectionLevel: topology.protectionLevel) ?? .standard
+        let profile = ProtectionProfile.profile(for: topology.protectionLevel)
         security = SecurityMonitor(configuration: configuration, crypto: crypto, profile: profile, tickMicroseconds: UInt64(topology.timeouts.tickMilliseconds) * 1000)
         context = try ZMQContext(ioThreads: 1)
         // Consumers of the event stream present a client, admin or monitor key.
@@ -76,7 +76,7 @@ public final class MonitorService {
         subscriber = try context.makeSocket(.sub)
         try subscriber.setLinger(milliseconds: 0)
         try subscriber.setReceiveHighWaterMark(100_000)
-        try subscriber.subscribe(prefix: Array("tap/".utf8))
+        try subscriber.subscribe(prefix: TapTopic.prefix)
         let secret = certificate.curve.secretKey.copyBytes()
         try ZMQCurve.configureCurveClient(subscriber, secretKey: secret, publicKey: certificate.curve.publicKey, serverKey: replicaCertificates[0].curvePublicKey)
         if let via {
@@ -114,9 +114,12 @@ public final class MonitorService {
             // its deadline, its stop flag or the event stream.
             for _ in 0 ..< 4096 {
                 guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) else { break }
-                if frames.count == 2, frames[0].starts(with: Array("tap/".utf8)) {
-                    let topic = String(decoding: frames[0], as: UTF8.self)
-                    if topic.hasSuffix("/event") { try relay(topic: frames[0], json: frames[1]) } else if topic.hasSuffix("/links") { links(topic: topic, json: frames[1]) } else { malformed += 1 }
+                if frames.count == 2 {
+                    switch TapTopic(frames[0]) {
+                    case .event?: try relay(topic: frames[0], json: frames[1])
+                    case let .links(observer)?: links(observer: observer, json: frames[1])
+                    default: malformed += 1
+                    }
                     continue
                 }
                 guard let tapped = TapObservation(frames: frames), let message = try? WireCodec.decode(tapped.frame) else {
@@ -147,9 +150,8 @@ public final class MonitorService {
 
     /// A replica's socket-monitor view of its links feeds the partition detector, besides
     /// the traffic gaps it sees on the taps.
-    func links(topic: String, json: [UInt8]) {
-        let parts = topic.split(separator: "/")
-        guard parts.count == 3, let observer = UInt32(parts[1]), configuration.isReplica(observer), let connectivity = try? JSONDecoder().decode(PeerConnectivity.self, from: Data(json)) else {
+    func links(observer: UInt32, json: [UInt8]) {
+        guard configuration.isReplica(observer), let connectivity = try? JSONDecoder().decode(PeerConnectivity.self, from: Data(json)) else {
             malformed += 1
             return
         }

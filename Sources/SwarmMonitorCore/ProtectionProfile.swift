@@ -1,9 +1,4 @@
-/// The topology's `protection_level`: how eagerly the monitor suspects and how much it
-/// does on its own. Higher levels detect more (lower thresholds) and respond more; every
-/// level keeps the rule that only signed proof quarantines, and never more than f.
-public enum ProtectionLevel: String, Sendable, CaseIterable {
-    case minimal, standard, enhanced, maximum
-}
+import SwarmCore
 
 /// Thresholds, windows, enabled responses and cooldowns of one protection level; the
 /// table in docs/security-model.md lists the four profiles.

@@ -1,3 +1,4 @@
+import SwarmTopology
 import SwarmCore
 import SwarmWire
 

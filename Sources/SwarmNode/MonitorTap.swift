@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 import SwarmWire
 import ZeroMQ
 
@@ -13,7 +14,7 @@ import ZeroMQ
 /// high-water mark without telling the sender, so `dropped` counts only sends that
 /// failed outright; the sequence number lets each subscriber count what it missed.
 final class MonitorTap {
-    static let anyPeer = UInt32.max
+    static let anyPeer = TapObservation.anyPeer
     let socket: ZMQSocket
     let replica: UInt32
     var published = 0
@@ -28,23 +29,18 @@ final class MonitorTap {
     init(socket: ZMQSocket, replica: UInt32) {
         self.socket = socket
         self.replica = replica
-        topicIn = Array("tap/\(replica)/in".utf8)
-        topicOut = Array("tap/\(replica)/out".utf8)
+        topicIn = TapTopic.observation(replica: replica, outbound: false).bytes
+        topicOut = TapTopic.observation(replica: replica, outbound: true).bytes
     }
 
     func publish(_ frame: [UInt8], outbound: Bool, peer: UInt32 = MonitorTap.anyPeer) {
         // Counted before the send: a send that fails, or a message the PUB drops at a
         // subscriber's high-water mark, leaves a gap that subscriber can count.
         observationSequence += 1
-        var meta = ByteWriter(capacity: TapObservation.metaBytes)
-        meta.u32(replica)
-        meta.u8(outbound ? 1 : 0)
-        meta.u32(peer)
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        meta.u64(UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000)
-        meta.u64(observationSequence)
-        if (try? socket.send([outbound ? topicOut : topicIn, meta.bytes, frame], flags: .dontWait)) == true {
+        let meta = TapObservation.meta(replica: replica, outbound: outbound, peer: peer, timeMicroseconds: UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000, sequence: observationSequence)
+        if (try? socket.send([outbound ? topicOut : topicIn, meta, frame], flags: .dontWait)) == true {
             published += 1
         } else {
             dropped += 1
@@ -56,7 +52,7 @@ extension MonitorTap {
     /// A security event of this replica (a CloudEvent, durable in its security log):
     /// `"tap/<replica>/event" <json>`. Monitors relay these to the event stream.
     func publishEvent(_ json: [UInt8]) {
-        if (try? socket.send([Array("tap/\(replica)/event".utf8), json], flags: .dontWait)) == true { published += 1 } else { dropped += 1 }
+        if (try? socket.send([TapTopic.event(replica: replica).bytes, json], flags: .dontWait)) == true { published += 1 } else { dropped += 1 }
     }
 }
 
@@ -65,34 +61,6 @@ extension MonitorTap {
     /// `"tap/<replica>/links" <PeerConnectivity JSON>`, for the monitor's partition detector.
     func publishLinks(_ connectivity: PeerConnectivity) {
         guard let json = try? JSONEncoder().encode(connectivity) else { return }
-        if (try? socket.send([Array("tap/\(replica)/links".utf8), Array(json)], flags: .dontWait)) == true { published += 1 } else { dropped += 1 }
-    }
-}
-
-/// One observation from a tap, as a monitor decodes it.
-public struct TapObservation: Sendable {
-    public var replica: UInt32
-    public var outbound: Bool
-    public var peer: UInt32
-    public var timeMicroseconds: UInt64
-    /// The tap's own count of observations, from 1 when the replica starts: a subscriber
-    /// that sees it jump has lost the observations in between.
-    public var sequence: UInt64
-    public var frame: [UInt8]
-
-    /// replica:u32 direction:u8 peer:u32 time_us:u64 sequence:u64
-    public static let metaBytes = 25
-
-    public init?(frames: [[UInt8]]) {
-        guard frames.count == 3, frames[1].count == Self.metaBytes else { return nil }
-        var reader = ByteReader(frames[1])
-        guard let replica = try? reader.u32("replica"), let direction = try? reader.u8("direction"), direction <= 1,
-              let peer = try? reader.u32("peer"), let time = try? reader.u64("time"), let sequence = try? reader.u64("sequence") else { return nil }
-        self.replica = replica
-        outbound = direction == 1
-        self.peer = peer
-        timeMicroseconds = time
-        self.sequence = sequence
-        frame = frames[2]
+        if (try? socket.send([TapTopic.links(replica: replica).bytes, Array(json)], flags: .dontWait)) == true { published += 1 } else { dropped += 1 }
     }
 }

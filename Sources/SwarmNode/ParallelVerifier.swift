@@ -1,4 +1,5 @@
 import Dispatch
+import SwarmTopology
 import SwarmAuth
 import SwarmCore
 import SwarmWire

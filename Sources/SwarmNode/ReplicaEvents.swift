@@ -1,3 +1,4 @@
+import SwarmTopology
 import SwarmCore
 import SwarmCrypto
 import SwarmEvents
@@ -10,7 +11,7 @@ enum ReplicaEvents {
     static func started(_ topology: Topology, replica: ReplicaID, configuration: Configuration, protection: ReplicaProtection, misbehavior: Misbehavior?) -> SecurityEvent {
         var details: [String: JSONValue] = [
             "cluster_id": .string(topology.clusterID), "epoch": .int(Int64(topology.epoch)), "replicas": .int(Int64(configuration.replicaCount)),
-            "f": .int(Int64(configuration.faultTolerance)), "quorum": .int(Int64(configuration.quorum)), "protection_level": .string(protection.level),
+            "f": .int(Int64(configuration.faultTolerance)), "quorum": .int(Int64(configuration.quorum)), "protection_level": .string(protection.level.rawValue),
         ]
         if let misbehavior { details["misbehave"] = .string(misbehavior.rawValue) }
         return SecurityEvent(type: "replica_started", severity: misbehavior == nil ? .info : .high, subject: subject(replica), summary: "replica \(replica) started (n = \(configuration.replicaCount), f = \(configuration.faultTolerance), q = \(configuration.quorum), protection \(protection.level))\(misbehavior.map { " with fault injection \($0.rawValue)" } ?? "")", details: details)
@@ -31,8 +32,8 @@ enum ReplicaEvents {
         return SecurityEvent(type: applied ? "quarantine" : "quarantine_refused", severity: applied ? .high : .medium, subject: subject(offender), summary: applied ? "replica \(offender) quarantined: \(reason)" : "quarantine of replica \(offender) not applied (\(outcome)): \(reason)", details: ["outcome": .string("\(outcome)"), "reason": .string(reason)])
     }
 
-    static func recordedOnly(_ offender: ReplicaID, level: String) -> SecurityEvent {
-        SecurityEvent(type: "quarantine_not_automatic", severity: .medium, subject: subject(offender), summary: "replica \(offender) not quarantined: protection level \(level) records evidence only (an admin can quarantine it)", details: ["protection_level": .string(level)])
+    static func recordedOnly(_ offender: ReplicaID, level: ProtectionLevel) -> SecurityEvent {
+        SecurityEvent(type: "quarantine_not_automatic", severity: .medium, subject: subject(offender), summary: "replica \(offender) not quarantined: protection level \(level) records evidence only (an admin can quarantine it)", details: ["protection_level": .string(level.rawValue)])
     }
 
     static func released(_ replica: ReplicaID, by: String) -> SecurityEvent {

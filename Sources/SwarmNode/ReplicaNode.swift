@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import SwarmTopology
 import SwarmAuth
 import SwarmCore
 import SwarmCrypto
@@ -362,14 +363,3 @@ public final class ReplicaNode {
     }
 }
 
-/// What the node itself counts, besides the core's metrics.
-public struct NodeCounters: Sendable, Codable {
-    public var framesReceived = 0
-    public var framesSent = 0
-    public var malformedFrames = 0
-    public var sendDrops = 0
-    public var unroutableReplies = 0
-    /// Messages dropped by the per-peer rate limit (before verification).
-    public var rateLimited = 0
-    public var executedRequests = 0
-}

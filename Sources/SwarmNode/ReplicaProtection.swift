@@ -1,3 +1,4 @@
+import SwarmTopology
 import SwarmCore
 import SwarmWire
 
@@ -5,7 +6,7 @@ import SwarmWire
 /// topology). Every response only drops, delays or ignores; none changes what a quorum
 /// is, so none can weaken safety (docs/security-model.md, "Protection levels").
 public struct ReplicaProtection: Sendable, Equatable {
-    public var level: String
+    public var level: ProtectionLevel
     /// Messages per second a peer may send (by the sender the message names, counted before
     /// its signature is checked, so a flood costs no verification); nil: no limit.
     public var ratePerPeerPerSecond: Double?
@@ -18,16 +19,16 @@ public struct ReplicaProtection: Sendable, Equatable {
     /// Extra request-timeout ticks drawn at random, up to this fraction of the timeout.
     public var timeoutJitterFraction: Double
 
-    public static func level(_ name: String) -> ReplicaProtection {
-        switch name {
-        case "minimal":
-            ReplicaProtection(level: name, ratePerPeerPerSecond: nil, floodingPenaltyPerSecond: nil, quarantineOnEvidence: false, acceptSuspicion: false, timeoutJitterFraction: 0)
-        case "enhanced":
-            ReplicaProtection(level: name, ratePerPeerPerSecond: 20_000, floodingPenaltyPerSecond: 500, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0.5)
-        case "maximum":
-            ReplicaProtection(level: name, ratePerPeerPerSecond: 10_000, floodingPenaltyPerSecond: 100, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 1.0)
-        default:
-            ReplicaProtection(level: "standard", ratePerPeerPerSecond: 50_000, floodingPenaltyPerSecond: 2_000, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0)
+    public static func level(_ level: ProtectionLevel) -> ReplicaProtection {
+        switch level {
+        case .minimal:
+            ReplicaProtection(level: level, ratePerPeerPerSecond: nil, floodingPenaltyPerSecond: nil, quarantineOnEvidence: false, acceptSuspicion: false, timeoutJitterFraction: 0)
+        case .enhanced:
+            ReplicaProtection(level: level, ratePerPeerPerSecond: 20_000, floodingPenaltyPerSecond: 500, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0.5)
+        case .maximum:
+            ReplicaProtection(level: level, ratePerPeerPerSecond: 10_000, floodingPenaltyPerSecond: 100, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 1.0)
+        case .standard:
+            ReplicaProtection(level: level, ratePerPeerPerSecond: 50_000, floodingPenaltyPerSecond: 2_000, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0)
         }
     }
 }

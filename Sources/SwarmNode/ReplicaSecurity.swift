@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 import SwarmCrypto
 import SwarmEvents
 import SwarmSecurityLog

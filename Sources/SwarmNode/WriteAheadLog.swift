@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SwarmTopology
 import SwarmCore
 import SwarmCrypto
 import SwarmWire

@@ -2,7 +2,7 @@ import Foundation
 import SwarmClient
 import SwarmCore
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import SwarmWire
 
 /// A small swarm of agents writing to the shared memory: each agent is a thread with its

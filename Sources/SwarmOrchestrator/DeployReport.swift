@@ -1,7 +1,7 @@
 import Foundation
 import SwarmCrypto
 import SwarmMonitor
-import SwarmNode
+import SwarmTopology
 import SwarmSecurityLog
 
 /// The report `swarmbft deploy --output-report FILE` writes: what the operator of the
@@ -112,7 +112,7 @@ public struct DeployReport: Codable, Sendable {
         }
         return DeployReport(
             swarmID: swarmID, nodeID: nodeID, generatedAt: ISO8601DateFormatter().string(from: Date()), monitorDurationSeconds: duration,
-            topology: TopologySection(replicas: configuration.replicaCount, f: configuration.faultTolerance, quorum: configuration.quorum, protectionLevel: topology.protectionLevel),
+            topology: TopologySection(replicas: configuration.replicaCount, f: configuration.faultTolerance, quorum: configuration.quorum, protectionLevel: topology.protectionLevel.rawValue),
             security: SecuritySection(threatLevel: final.threatLevel, findings: monitorStatus?.findings ?? [], findingCount: monitorStatus?.findingCount ?? 0, scans: scans, highestThreatLevel: highestThreatLevel, quarantined: Array(Set(statuses.flatMap(\.quarantined))).sorted()),
             consensus: ConsensusSection(view: final.view, primary: final.primary, lastExecuted: final.lastExecuted, consensusIntegrity: checkpointsAgree(checkpoints), stableCheckpoints: checkpoints, replicasRunning: statuses.count),
             memory: MemorySection(integrity: logs.allSatisfy(\.valid), logs: logs),

@@ -2,13 +2,14 @@
 import Glibc
 #endif
 import Foundation
+import SwarmCore
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 
 /// Why the local mesh could not be started or used.
 public struct LocalMeshError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// A replica group of real `swarmbft node` processes on this host, with CURVE and the ZAP
@@ -31,7 +32,7 @@ public final class LocalMesh {
         /// Client certificates to create (`keys/client-N.key_secret`, allowlisted).
         public var clientCount = 1
         public var testMode = false
-        public var protectionLevel = "standard"
+        public var protectionLevel = ProtectionLevel.standard
         /// The swarm id of the generated topology (default: a fresh swarm-<ms>-<rand>).
         public var swarmID: String?
         public var timeouts = Topology.Timeouts()

@@ -1,6 +1,7 @@
 import Foundation
+import SwarmCore
 import SwarmMonitor
-import SwarmNode
+import SwarmTopology
 import SwarmSecurityLog
 
 /// One protected swarm on this machine, as `swarmbft up` and `swarmbft deploy` run it:
@@ -10,7 +11,7 @@ public final class SwarmRun {
     public struct Options: Sendable {
         public var replicaCount = 4
         public var directory: String
-        public var protectionLevel = "standard"
+        public var protectionLevel = ProtectionLevel.standard
         public var swarmID: String?
         /// `equivocate`, `delay` (on the first primary), `flood`, `silent` (on the last replica).
         public var attack: String?

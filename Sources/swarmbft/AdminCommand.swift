@@ -3,7 +3,7 @@ import Foundation
 import SwarmClient
 import SwarmCrypto
 import SwarmMonitor
-import SwarmNode
+import SwarmTopology
 import SwarmWire
 
 /// `swarmbft admin ...`: manual overrides, signed with an admin key listed in the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwarmClient
+import SwarmBench
 import SwarmOrchestrator
 
 /// `swarmbft bench`: throughput and latency of a local mesh, against the cost of its

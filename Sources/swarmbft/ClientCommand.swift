@@ -3,7 +3,7 @@ import Foundation
 import SwarmClient
 import SwarmCore
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 
 func makeClient(_ topology: Topology, key: String?) throws -> SwarmClient {
     let path = key ?? topology.resolve("keys/client-0.key_secret")

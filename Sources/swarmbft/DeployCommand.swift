@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+import SwarmCore
 import SwarmMonitor
-import SwarmNode
+import SwarmTopology
 import SwarmOrchestrator
 
 /// `swarmbft deploy`: the orchestrator with the interface operators of the original design
@@ -13,7 +14,7 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Swarm id (swarm-<ms>-<rand>).") var swarmId: String
     @Option(help: "This orchestrator's node id, recorded in the report.") var nodeId = "node-1"
     @Option(help: "Number of replicas (n ≥ 4; f = ⌊(n−1)/3⌋, q = ⌈(n+f+1)/2⌉).") var totalNodes = 4
-    @Option(help: "Protection level: minimal, standard, enhanced, maximum.") var protectionLevel = "standard"
+    @Option(help: "Protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
     @Option(help: "How long to monitor, in seconds.") var monitorDuration = 60.0
     @Option(help: "Write the JSON report here.") var outputReport: String
     @Option(help: "Seconds between threat scans.") var scanInterval = 5.0
@@ -23,7 +24,6 @@ struct DeployCommand: ParsableCommand {
 
     func run() throws {
         guard totalNodes >= 4 else { throw ValidationError("--total-nodes must be at least 4 (n ≥ 3f + 1 with f ≥ 1)") }
-        guard ["minimal", "standard", "enhanced", "maximum"].contains(protectionLevel) else { throw ValidationError("--protection-level must be minimal, standard, enhanced or maximum") }
         installStopHandlers()
         let directory = dataDir ?? NSTemporaryDirectory() + "swarmbft-deploy-\(swarmId)-\(Int(Date().timeIntervalSince1970))"
         var options = SwarmRun.Options(directory: directory)

@@ -3,7 +3,7 @@ import Foundation
 import SwarmCrypto
 import SwarmEventSink
 import SwarmEvents
-import SwarmNode
+import SwarmTopology
 import SwarmSecurityLog
 import ZeroMQ
 

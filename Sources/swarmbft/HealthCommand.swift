@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SwarmNode
+import SwarmTopology
 
 /// `swarmbft health`: the compose healthcheck. A node rewrites `status.json` every
 /// second, so a file older than a few seconds means a hung or dead node even when the

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import SwarmSecurityLog
 
 /// `swarmbft log ...`: the tamper-evident security log.

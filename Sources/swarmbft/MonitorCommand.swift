@@ -5,7 +5,7 @@ import SwarmAuth
 import SwarmCrypto
 import SwarmMonitor
 import SwarmMonitorCore
-import SwarmNode
+import SwarmTopology
 
 /// `swarmbft monitor`: watch every replica's tap and write equivocation evidence.
 struct MonitorCommand: ParsableCommand {

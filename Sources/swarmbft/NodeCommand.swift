@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SwarmCrypto
 import SwarmNode
+import SwarmTopology
 
 /// Set by the SIGTERM/SIGINT handler; the node's loop polls it.
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0

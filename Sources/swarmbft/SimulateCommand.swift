@@ -28,12 +28,10 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print the event trace of a single seed.") var trace = false
     @Flag(help: "Print a JSON summary.") var json = false
     @Option(help: "Labelled monitor-precision run (ACCEPTANCE 15): \(Label.allCases.map(\.rawValue).joined(separator: ", ")).") var labelled: String?
-    @Option(help: "The monitor's protection level: \(ProtectionLevel.allCases.map(\.rawValue).joined(separator: ", ")).") var protectionLevel = "standard"
+    @Option(help: "The monitor's protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
 
     func run() throws {
-        guard let level = ProtectionLevel(rawValue: protectionLevel) else {
-            throw ValidationError("unknown protection level '\(protectionLevel)'; choose one of \(ProtectionLevel.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let level = protectionLevel
         if let labelled {
             guard let label = Label(rawValue: labelled) else {
                 throw ValidationError("unknown label '\(labelled)'; choose one of \(Label.allCases.map(\.rawValue).joined(separator: ", "))")

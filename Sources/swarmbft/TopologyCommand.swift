@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import SwarmCore
 import SwarmCrypto
-import SwarmNode
+import SwarmCompose
+import SwarmTopology
 
 /// `swarmbft topology ...`: create and check topology files.
 struct TopologyCommand: ParsableCommand {
@@ -24,7 +26,7 @@ struct TopologyInit: ParsableCommand {
     @Option(help: "Host the replicas listen on.") var host = "127.0.0.1"
     @Option(help: "Number of client certificates to create.") var clients = 1
     @Option(help: "Swarm id (default: swarm-<ms>-<rand>).") var swarmID: String?
-    @Option(help: "Protection level: minimal, standard, enhanced, maximum.") var protectionLevel = "standard"
+    @Option(help: "Protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
     @Flag(help: "Mark the topology as a test bed (allows --misbehave fault injection).") var testMode = false
 
     func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import SwarmNode
+import SwarmCompose
+import SwarmTopology
 
 /// `swarmbft topology compose`: a docker compose file for a topology.
 struct TopologyCompose: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwarmCore
 import SwarmOrchestrator
 
 /// `swarmbft up`: a protected swarm on this machine in one command — keys, a loopback
@@ -10,7 +11,7 @@ struct UpCommand: ParsableCommand {
     @Option(help: "Number of replicas (n ≥ 4).") var replicas = 4
     @Option(help: "Stop after this many seconds (default: until Ctrl-C).") var duration: Double?
     @Option(help: "Data directory (default: a fresh directory under /tmp, named on start).") var dataDir: String?
-    @Option(help: "Protection level: minimal, standard, enhanced, maximum.") var protectionLevel = "standard"
+    @Option(help: "Protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
     @Option(help: "Make one replica misbehave to watch the monitor catch it: \(SwarmRun.attacks.joined(separator: ", ")).") var attack: String?
     @Option(help: "Number of agents writing to the swarm memory.") var agents = 4
     @Flag(help: "Print one JSON status line per second instead of the live screen.") var json = false

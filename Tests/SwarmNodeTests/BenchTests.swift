@@ -1,7 +1,9 @@
 import Foundation
+import SwarmBench
 import Testing
 import SwarmClient
 import SwarmNode
+import SwarmTopology
 import SwarmOrchestrator
 
 extension ProcessSuites {

@@ -3,6 +3,7 @@ import Testing
 import SwarmClient
 import SwarmCore
 import SwarmNode
+import SwarmTopology
 
 extension ProcessSuites {
     /// Issue 9: a client never accepts a result that fewer than f + 1 distinct replicas sent.

@@ -1,6 +1,9 @@
 import Foundation
+@testable import SwarmCompose
 import Testing
 @testable import SwarmNode
+import SwarmTopology
+import SwarmWire
 
 @Suite("Docker compose: generator and semantic check")
 struct ComposeTests {

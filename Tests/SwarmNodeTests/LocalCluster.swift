@@ -2,6 +2,7 @@ import Foundation
 import SwarmClient
 import SwarmCrypto
 import SwarmNode
+import SwarmTopology
 import SwarmOrchestrator
 
 struct ClusterError: Error, CustomStringConvertible { let description: String }

@@ -4,6 +4,7 @@ import SwarmClient
 import SwarmCore
 import SwarmCrypto
 import SwarmNode
+import SwarmTopology
 import SwarmWire
 import ZeroMQ
 

@@ -1,5 +1,7 @@
 import Testing
 @testable import SwarmNode
+import SwarmTopology
+import SwarmWire
 import SwarmMonitor
 import ZeroMQ
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SwarmCrypto
 import SwarmNode
+import SwarmTopology
 
 @Suite("Topology files", .serialized)
 struct TopologyTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SwarmCore
 import SwarmNode
+import SwarmTopology
 import SwarmWire
 
 @Suite("Write-ahead log")

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 
 extension ComposeCheck {
     /// A `replica-N` service per topology replica and none other; each runs replica N,

@@ -1,3 +1,4 @@
+import SwarmOrchestrator
 import Foundation
 
 /// What one `swarmbft bench` run measured. Encoded as the `--json` object.

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 import Yams
 
 /// A parsed compose file, read defensively: every accessor tolerates the shapes compose

@@ -1,3 +1,4 @@
+import SwarmOrchestrator
 import Foundation
 
 /// CPU time a process has used (user + system), from /proc/<pid>/stat.

@@ -7,7 +7,7 @@ import Yams
 /// Why a topology was refused; the message names the field.
 public struct TopologyError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// A replica group's topology file (`topology/*.yaml`): who the replicas are, where they
@@ -57,7 +57,7 @@ public struct Topology: Codable, Sendable {
     public var swarmID: String
     public var clusterID: String
     public var epoch: UInt64
-    public var protectionLevel: String
+    public var protectionLevel: ProtectionLevel
     /// Fault injection (`--misbehave`) is refused unless the topology says this is a test.
     public var testMode: Bool
     public var checkpointInterval: UInt64
@@ -114,7 +114,7 @@ public struct Topology: Codable, Sendable {
     /// The directory the topology file lives in; certificate paths are relative to it.
     public var baseDirectory = "."
 
-    public init(swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: String = "standard", testMode: Bool = false, checkpointInterval: UInt64 = 128, watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", adminKeys: String = "admins", events: EventsEntry? = nil, replicas: [ReplicaEntry]) {
+    public init(swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: ProtectionLevel = .standard, testMode: Bool = false, checkpointInterval: UInt64 = 128, watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", adminKeys: String = "admins", events: EventsEntry? = nil, replicas: [ReplicaEntry]) {
         self.swarmID = swarmID
         self.clusterID = clusterID
         self.epoch = epoch
@@ -141,7 +141,9 @@ public struct Topology: Codable, Sendable {
         swarmID = try container.decode(String.self, forKey: .swarmID)
         clusterID = try container.decode(String.self, forKey: .clusterID)
         epoch = try container.decodeIfPresent(UInt64.self, forKey: .epoch) ?? 1
-        protectionLevel = try container.decodeIfPresent(String.self, forKey: .protectionLevel) ?? "standard"
+        let level = try container.decodeIfPresent(String.self, forKey: .protectionLevel) ?? "standard"
+        guard let protectionLevel = ProtectionLevel(rawValue: level) else { throw TopologyError("protection_level '\(level)' must be one of \(ProtectionLevel.names)") }
+        self.protectionLevel = protectionLevel
         testMode = try container.decodeIfPresent(Bool.self, forKey: .testMode) ?? false
         checkpointInterval = try container.decodeIfPresent(UInt64.self, forKey: .checkpointInterval) ?? 128
         watermarkWindow = try container.decodeIfPresent(UInt64.self, forKey: .watermarkWindow) ?? 512
@@ -158,7 +160,7 @@ public struct Topology: Codable, Sendable {
         try container.encode(swarmID, forKey: .swarmID)
         try container.encode(clusterID, forKey: .clusterID)
         try container.encode(epoch, forKey: .epoch)
-        try container.encode(protectionLevel, forKey: .protectionLevel)
+        try container.encode(protectionLevel.rawValue, forKey: .protectionLevel)
         try container.encode(testMode, forKey: .testMode)
         try container.encode(checkpointInterval, forKey: .checkpointInterval)
         try container.encode(watermarkWindow, forKey: .watermarkWindow)
@@ -196,7 +198,6 @@ public struct Topology: Codable, Sendable {
     public func validate() throws {
         guard Self.validSwarmID(swarmID) else { throw TopologyError("swarm_id '\(swarmID)' must be swarm-<ms>-<rand> or swarm_<ms>_<rand>") }
         guard !clusterID.isEmpty, clusterID.utf8.count <= ClusterBinding.maxClusterIDBytes else { throw TopologyError("cluster_id must be 1...\(ClusterBinding.maxClusterIDBytes) bytes") }
-        guard ["minimal", "standard", "enhanced", "maximum"].contains(protectionLevel) else { throw TopologyError("protection_level '\(protectionLevel)' must be minimal, standard, enhanced or maximum") }
         let ids = replicas.map(\.id)
         guard Set(ids).count == ids.count else { throw TopologyError("replicas: duplicate id") }
         guard ids.sorted() == (0 ..< UInt32(replicas.count)).map({ $0 }) else { throw TopologyError("replicas: ids must be 0..<\(replicas.count)") }

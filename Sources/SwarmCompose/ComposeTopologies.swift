@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 
 /// The compose-flavoured topologies, one per container (see `ComposeLayout` for why one
 /// per container). Each keeps the protocol settings and ports of the source topology and

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmCore
 import SwarmCrypto
 
 /// Generates a loopback (or single-host) replica group: one certificate pair per replica,
@@ -15,7 +16,7 @@ public struct TopologyGenerator: Sendable {
     public var clientCount = 1
     /// nil: `swarm-<ms>-<random>`.
     public var swarmID: String?
-    public var protectionLevel = "standard"
+    public var protectionLevel = ProtectionLevel.standard
     public var testMode = false
     public var timeouts = Topology.Timeouts()
     /// nil keeps the topology default.

@@ -39,6 +39,32 @@ public struct NodeStatus: Codable, Sendable {
     /// Optional so that status files of older nodes still decode.
     public var executedBatches: Int?
 
+    public init(replica: UInt32, view: UInt64, primary: UInt32, status: String, lastExecuted: UInt64, stableCheckpoint: UInt64, stableCheckpointDigest: String?, stateDigest: String, pendingRequests: Int, uptimeSeconds: Double, counters: NodeCounters, dropped: [String: Int], viewChanges: Int, stateTransfers: Int, equivocationsSeen: Int, zapDenied: [String: Int], connectivity: PeerConnectivity, tapPublished: Int, tapDropped: Int, protectionLevel: String, quarantined: [UInt32], rateLimitedByPeer: [String: Int], executedBatches: Int?) {
+        self.replica = replica
+        self.view = view
+        self.primary = primary
+        self.status = status
+        self.lastExecuted = lastExecuted
+        self.stableCheckpoint = stableCheckpoint
+        self.stableCheckpointDigest = stableCheckpointDigest
+        self.stateDigest = stateDigest
+        self.pendingRequests = pendingRequests
+        self.uptimeSeconds = uptimeSeconds
+        self.counters = counters
+        self.dropped = dropped
+        self.viewChanges = viewChanges
+        self.stateTransfers = stateTransfers
+        self.equivocationsSeen = equivocationsSeen
+        self.zapDenied = zapDenied
+        self.connectivity = connectivity
+        self.tapPublished = tapPublished
+        self.tapDropped = tapDropped
+        self.protectionLevel = protectionLevel
+        self.quarantined = quarantined
+        self.rateLimitedByPeer = rateLimitedByPeer
+        self.executedBatches = executedBatches
+    }
+
     enum CodingKeys: String, CodingKey {
         case replica, view, primary, status, counters, dropped
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stableCheckpointDigest = "stable_checkpoint_digest", stateDigest = "state_digest"
@@ -49,45 +75,15 @@ public struct NodeStatus: Codable, Sendable {
     }
 }
 
-extension ReplicaNode {
-    func status() -> NodeStatus {
-        NodeStatus(
-            replica: id,
-            view: replica.view,
-            primary: replica.primary,
-            status: replica.status == .normal ? "normal" : "changing-view",
-            lastExecuted: replica.lastExecuted,
-            stableCheckpoint: replica.lowWatermark,
-            stableCheckpointDigest: replica.stable.stateDigest.hex,
-            stateDigest: replica.currentStateDigest().hex,
-            pendingRequests: replica.pendingRequestCount,
-            uptimeSeconds: Date().timeIntervalSince(startedAt),
-            counters: counters,
-            dropped: Dictionary(uniqueKeysWithValues: replica.metrics.dropped.map { ($0.key.rawValue, $0.value) }),
-            viewChanges: replica.metrics.viewChangesStarted,
-            stateTransfers: replica.metrics.stateTransfers,
-            equivocationsSeen: replica.metrics.equivocationsSeen,
-            zapDenied: authenticator.allCounts.mapValues(\.denied),
-            connectivity: connectivity,
-            tapPublished: tap.published,
-            tapDropped: tap.dropped,
-            protectionLevel: protection.level,
-            quarantined: replica.quarantined.sorted(),
-            rateLimitedByPeer: Dictionary(uniqueKeysWithValues: rateLimiter.dropped.map { ("\($0.key)", $0.value) }),
-            executedBatches: replica.metrics.executedBatches
-        )
-    }
-
-    func statusJSON() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? String(data: encoder.encode(status()), encoding: .utf8)) ?? "{}"
-    }
-
-    func writeStatus() {
-        tap.publishLinks(connectivity)
-        let path = dataDirectory + "/status.json"
-        try? statusJSON().write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
-        _ = rename(path + ".tmp", path)
-    }
+/// What the node itself counts, besides the core's metrics.
+public struct NodeCounters: Sendable, Codable {
+    public init() {}
+    public var framesReceived = 0
+    public var framesSent = 0
+    public var malformedFrames = 0
+    public var sendDrops = 0
+    public var unroutableReplies = 0
+    /// Messages dropped by the per-peer rate limit (before verification).
+    public var rateLimited = 0
+    public var executedRequests = 0
 }

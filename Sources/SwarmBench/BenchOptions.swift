@@ -1,3 +1,4 @@
+import SwarmOrchestrator
 import Foundation
 import SwarmClient
 

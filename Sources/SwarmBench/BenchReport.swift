@@ -1,3 +1,4 @@
+import SwarmOrchestrator
 import Foundation
 
 extension BenchResult {

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 
 /// Writes a docker compose file for a topology: one `replica-N` service per replica
 /// (merged from the `x-replica` block), a `monitor` and an `event-sink`, three named

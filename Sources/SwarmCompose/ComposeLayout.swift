@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 
 /// Names and paths shared by the compose generator (`ComposeFile`) and the checker
 /// (`ComposeCheck`), so the two cannot drift apart.

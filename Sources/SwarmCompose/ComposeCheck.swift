@@ -1,4 +1,5 @@
 import Foundation
+import SwarmTopology
 
 /// The semantic check of a compose file against its topology, beyond what the compose
 /// JSON schema can say: every reference resolves, each replica service is the replica the

@@ -35,7 +35,7 @@ public enum MeshDomain {
 }
 
 extension MeshSettings {
-    func apply(to socket: ZMQSocket, kind: SocketType) throws {
+    public func apply(to socket: ZMQSocket, kind: SocketType) throws {
         try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setSendHighWaterMark(highWaterMark)
         try socket.setReceiveHighWaterMark(highWaterMark)

@@ -1,10 +1,11 @@
+import SwarmOrchestrator
 import Foundation
 import Histogram
 import SwarmAuth
 import SwarmClient
 import SwarmCore
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 import SwarmWire
 import ZeroMQ
 

@@ -1,7 +1,8 @@
+import SwarmOrchestrator
 import Foundation
 import Histogram
 import SwarmCrypto
-import SwarmNode
+import SwarmTopology
 
 /// `swarmbft bench`: a local mesh of real replica processes, closed-loop clients, and the
 /// figures of docs/benchmarks.md.

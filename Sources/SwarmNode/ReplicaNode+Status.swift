@@ -1,0 +1,45 @@
+import Foundation
+import SwarmTopology
+
+extension ReplicaNode {
+    func status() -> NodeStatus {
+        NodeStatus(
+            replica: id,
+            view: replica.view,
+            primary: replica.primary,
+            status: replica.status == .normal ? "normal" : "changing-view",
+            lastExecuted: replica.lastExecuted,
+            stableCheckpoint: replica.lowWatermark,
+            stableCheckpointDigest: replica.stable.stateDigest.hex,
+            stateDigest: replica.currentStateDigest().hex,
+            pendingRequests: replica.pendingRequestCount,
+            uptimeSeconds: Date().timeIntervalSince(startedAt),
+            counters: counters,
+            dropped: Dictionary(uniqueKeysWithValues: replica.metrics.dropped.map { ($0.key.rawValue, $0.value) }),
+            viewChanges: replica.metrics.viewChangesStarted,
+            stateTransfers: replica.metrics.stateTransfers,
+            equivocationsSeen: replica.metrics.equivocationsSeen,
+            zapDenied: authenticator.allCounts.mapValues(\.denied),
+            connectivity: connectivity,
+            tapPublished: tap.published,
+            tapDropped: tap.dropped,
+            protectionLevel: protection.level.rawValue,
+            quarantined: replica.quarantined.sorted(),
+            rateLimitedByPeer: Dictionary(uniqueKeysWithValues: rateLimiter.dropped.map { ("\($0.key)", $0.value) }),
+            executedBatches: replica.metrics.executedBatches
+        )
+    }
+
+    func statusJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? String(data: encoder.encode(status()), encoding: .utf8)) ?? "{}"
+    }
+
+    func writeStatus() {
+        tap.publishLinks(connectivity)
+        let path = dataDirectory + "/status.json"
+        try? statusJSON().write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
+        _ = rename(path + ".tmp", path)
+    }
+}
