@@ -45,6 +45,10 @@ public struct Configuration: Sendable, Equatable {
     /// VIEW-CHANGEs for far-future views costs no memory.
     public var maxViewsAhead: UInt64
     public var wireLimits: WireLimits
+    /// What this replica does by itself against proven or suspected faults (quarantine on
+    /// evidence, rate penalties, timeout jitter); none of it changes what a quorum is.
+    public var protectionLevel: ProtectionLevel
+    public var protection: ReplicaProtection { .level(protectionLevel) }
     /// Test-only switches that plant known bugs; the simulator's negative controls prove
     /// its checkers can fail. Production configurations MUST leave this `.none`.
     public var plantedBugs: PlantedBugs
@@ -70,6 +74,7 @@ public struct Configuration: Sendable, Equatable {
         maxPendingRequests: Int = 4096,
         maxViewsAhead: UInt64 = 64,
         wireLimits: WireLimits = .standard,
+        protectionLevel: ProtectionLevel = .standard,
         plantedBugs: PlantedBugs = []
     ) throws(ConfigurationError) {
         guard replicaCount >= 4 else {
@@ -128,6 +133,7 @@ public struct Configuration: Sendable, Equatable {
         self.maxPendingRequests = maxPendingRequests
         self.maxViewsAhead = maxViewsAhead
         self.wireLimits = wireLimits
+        self.protectionLevel = protectionLevel
         self.plantedBugs = plantedBugs
     }
 

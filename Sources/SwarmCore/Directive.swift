@@ -54,6 +54,13 @@ public enum Alert: Sendable, Equatable {
     case divergedFromCheckpoint(sequence: SequenceNumber)
     case stateTransferStarted(from: ReplicaID, lastExecuted: SequenceNumber)
     case stateTransferCompleted(lastExecuted: SequenceNumber)
+    /// Equivocation evidence verified against this cluster and the replicas' keys, against a
+    /// replica not yet quarantined (the protection level's response follows).
+    case evidenceVerified(SignedSlot, cause: QuarantineCause)
+    /// A quarantine was applied or refused (Replica+Defenses.swift).
+    case quarantine(ReplicaID, QuarantineOutcome, cause: QuarantineCause)
+    /// Equivocation proven, but the protection level records evidence only.
+    case evidenceRecorded(SignedSlot)
 }
 
 public enum ViewChangeReason: String, Sendable, Equatable {

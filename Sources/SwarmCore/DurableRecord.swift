@@ -18,6 +18,9 @@ public enum DurableRecord: Sendable, Equatable {
     /// A stable checkpoint with its proof and the state snapshot; everything at or below
     /// its sequence may be discarded.
     case stableCheckpoint(StableCheckpoint)
+    /// The replicas this one ignores (at most f, never itself), the whole set each time it
+    /// changes: a quarantine is protocol state, so it outlives a restart like a view does.
+    case quarantined([ReplicaID])
 }
 
 /// A checkpoint proved stable by q matching signed CHECKPOINT messages.
@@ -48,6 +51,8 @@ public struct DurableState: Sendable, Equatable {
     public private(set) var accepted: [SequenceNumber: SignedMessage] = [:]
     public private(set) var prepared: [SequenceNumber: PreparedCertificate] = [:]
     public private(set) var committed: [SequenceNumber: CommittedEntry] = [:]
+    /// Sorted, distinct.
+    public private(set) var quarantined: [ReplicaID] = []
 
     public init() {}
 
@@ -97,6 +102,8 @@ public struct DurableState: Sendable, Equatable {
             accepted = accepted.filter { $0.key > floor }
             prepared = prepared.filter { $0.key > floor }
             committed = committed.filter { $0.key > floor }
+        case let .quarantined(replicas):
+            quarantined = Array(Set(replicas)).sorted()
         }
     }
 }

@@ -5,7 +5,7 @@ import SwarmWire
 /// replica recovers is exactly what it signed or received.
 public enum DurableRecordCodec {
     enum Tag: UInt8 {
-        case view = 1, signed = 2, accepted = 3, prepared = 4, committed = 5, stableCheckpoint = 6
+        case view = 1, signed = 2, accepted = 3, prepared = 4, committed = 5, stableCheckpoint = 6, quarantined = 7
     }
 
     public static func encode(_ record: DurableRecord) -> [UInt8] {
@@ -39,6 +39,10 @@ public enum DurableRecordCodec {
             writer.digest(checkpoint.stateDigest)
             frames(checkpoint.proof)
             writer.lengthPrefixed(checkpoint.snapshot)
+        case let .quarantined(replicas):
+            writer.u8(Tag.quarantined.rawValue)
+            writer.u32(UInt32(replicas.count))
+            for replica in replicas { writer.u32(replica) }
         }
         return writer.bytes
     }
@@ -80,6 +84,12 @@ public enum DurableRecordCodec {
             let proof = try frames("checkpoint proof")
             let snapshot = try reader.lengthPrefixed(limit: limits.maxSnapshotBytes, "snapshot")
             record = .stableCheckpoint(StableCheckpoint(sequence: sequence, stateDigest: digest, proof: proof, snapshot: snapshot))
+        case .quarantined:
+            // At most f of n ≤ maxVotesPerCertificate replicas; the restore filters the ids.
+            let count = try reader.count(limit: limits.maxVotesPerCertificate, minimumElementBytes: 4, "quarantined replicas")
+            var replicas: [ReplicaID] = []
+            for _ in 0 ..< count { replicas.append(try reader.u32("quarantined replica")) }
+            record = .quarantined(replicas)
         }
         guard reader.isAtEnd else { throw WireError(.trailingBytes, "\(reader.remaining) bytes after a durable record") }
         return record
@@ -94,6 +104,7 @@ public enum DurableRecordCodec {
         records += state.accepted.keys.sorted().map { .accepted(state.accepted[$0]!) }
         records += state.prepared.keys.sorted().map { .prepared(state.prepared[$0]!) }
         records += state.committed.keys.sorted().map { .committed(state.committed[$0]!) }
+        if !state.quarantined.isEmpty { records.append(.quarantined(state.quarantined)) }
         return records
     }
 }

@@ -6,13 +6,16 @@ import SwarmWire
 /// - quarantine: ignore a replica proven Byzantine. Ignoring a faulty replica is what a
 ///   crash of it would look like, which PBFT tolerates; but never more than f, or the
 ///   remaining replicas could no longer form quorums of correct replicas. The caller
-///   proves the fault first (verified equivocation evidence) or is an authorised operator.
+///   proves the fault first (evidence this replica verifies itself, bound to this cluster
+///   and epoch) or is an authorised operator. The quarantined set is durable state, in
+///   the write-ahead log like the view, so a restart does not hear the offender again.
 /// - suspicion of the primary: one requester only shortens this replica's own request
 ///   timer for the current view, so a lying monitor cannot depose a primary that makes
 ///   progress; f + 1 distinct requesters (at least one of them correct) start a view
 ///   change at once, like f + 1 VIEW-CHANGEs do (section 4.5.2's join rule).
-/// - timer jitter: randomness comes from the shell; the core only adds it to the request
-///   timeout, so a primary cannot time its proposals to just under a known timeout.
+/// - timer jitter: drawn from the replica's own seeded generator (the shell seeds it once
+///   from real randomness, the simulator from its seed), so a primary cannot time its
+///   proposals to just under a known timeout and a run still replays exactly.
 public enum QuarantineOutcome: Sendable, Equatable {
     case quarantined
     case alreadyQuarantined
@@ -22,24 +25,92 @@ public enum QuarantineOutcome: Sendable, Equatable {
     case notAReplica
 }
 
+/// Why a quarantine was asked for.
+public enum QuarantineCause: Sendable, Equatable {
+    /// Equivocation this replica saw itself.
+    case ownEvidence
+    /// Equivocation evidence handed to this replica (by a monitor or anyone), verified here.
+    case evidence
+    /// An authorised operator's command.
+    case order
+}
+
+/// What a replica did with equivocation evidence handed to it.
+public enum EvidenceOutcome: Sendable, Equatable {
+    /// It proves nothing here (forged, another cluster or epoch, no conflict).
+    case refused(EvidenceError)
+    /// Proven; the offender was already quarantined.
+    case alreadyQuarantined(SignedSlot)
+    /// Proven; the protection level records evidence only.
+    case recorded(SignedSlot)
+    /// Proven, and a quarantine was attempted.
+    case quarantine(SignedSlot, QuarantineOutcome)
+}
+
 extension Replica {
+    /// How many ticks one timeout jitter draw lasts.
+    static var jitterPeriodTicks: Int { 100 }
+
     /// Starts ignoring every message signed by `replica`. A quarantined primary is
     /// replaced at once (a view change), since it will not be heard from again.
     public mutating func quarantine(_ replica: ReplicaID) -> (outcome: QuarantineOutcome, directives: [Directive]) {
-        guard configuration.isReplica(replica) else { return (.notAReplica, []) }
-        guard replica != id else { return (.refusedSelf, []) }
-        guard !quarantined.contains(replica) else { return (.alreadyQuarantined, []) }
-        guard quarantined.count < configuration.faultTolerance else { return (.refusedLimit, []) }
-        quarantined.insert(replica)
         var out: [Directive] = []
+        let outcome = quarantine(replica, cause: .order, &out)
+        return (outcome, out)
+    }
+
+    /// Checks equivocation evidence against this cluster's binding and the replicas' keys,
+    /// then applies the protection level: quarantine the offender, or record only.
+    public mutating func act(on evidence: Evidence) -> (outcome: EvidenceOutcome, directives: [Directive]) {
+        var out: [Directive] = []
+        let outcome = act(on: evidence, cause: .evidence, &out)
+        return (outcome, out)
+    }
+
+    @discardableResult
+    mutating func act(on evidence: Evidence, cause: QuarantineCause, _ out: inout [Directive]) -> EvidenceOutcome {
+        let slot: SignedSlot
+        switch EvidenceCheck.verify(evidence, cluster: configuration.cluster, crypto: crypto) {
+        case let .success(verified): slot = verified
+        case let .failure(error): return .refused(error)
+        }
+        guard !quarantined.contains(slot.signer) else { return .alreadyQuarantined(slot) }
+        out.append(.alert(.evidenceVerified(slot, cause: cause)))
+        guard configuration.protection.quarantineOnEvidence else {
+            out.append(.alert(.evidenceRecorded(slot)))
+            return .recorded(slot)
+        }
+        return .quarantine(slot, quarantine(slot.signer, cause: cause, &out))
+    }
+
+    mutating func quarantine(_ replica: ReplicaID, cause: QuarantineCause, _ out: inout [Directive]) -> QuarantineOutcome {
+        let outcome: QuarantineOutcome
+        if !configuration.isReplica(replica) {
+            outcome = .notAReplica
+        } else if replica == id {
+            outcome = .refusedSelf
+        } else if quarantined.contains(replica) {
+            return .alreadyQuarantined
+        } else if quarantined.count >= configuration.faultTolerance {
+            outcome = .refusedLimit
+        } else {
+            outcome = .quarantined
+        }
+        guard outcome == .quarantined else {
+            out.append(.alert(.quarantine(replica, outcome, cause: cause)))
+            return outcome
+        }
+        quarantined.insert(replica)
+        out.append(.persist(.quarantined(quarantined.sorted())))
+        out.append(.alert(.quarantine(replica, outcome, cause: cause)))
         if replica == primary, status == .normal { startViewChange(to: view + 1, reason: .requested, &out) }
-        return (.quarantined, out)
+        return outcome
     }
 
     /// Hears `replica` again.
-    @discardableResult
-    public mutating func release(_ replica: ReplicaID) -> Bool {
-        quarantined.remove(replica) != nil
+    public mutating func release(_ replica: ReplicaID) -> (released: Bool, directives: [Directive]) {
+        guard quarantined.remove(replica) != nil else { return (false, []) }
+        return (true, [.persist(.quarantined(quarantined.sorted()))])
     }
 
     /// Someone (a monitor, an operator; `requester` names them) suspects the primary of
@@ -47,7 +118,8 @@ extension Replica {
     /// requesters did so; otherwise the request timer of this view is halved.
     public mutating func suspectPrimary(requester: String) -> [Directive] {
         if suspicion.view != view { suspicion = (view, []) }
-        suspicion.requesters.insert(requester)
+        // Bounded: more than n requesters add nothing to the f + 1 rule.
+        if suspicion.requesters.count < configuration.replicaCount { suspicion.requesters.insert(requester) }
         var out: [Directive] = []
         guard status == .normal else { return out }
         if suspicion.requesters.count >= configuration.weakQuorum {
@@ -58,10 +130,25 @@ extension Replica {
         return out
     }
 
-    /// Extra ticks added to the request timeout from now on (the shell draws them at random).
-    public mutating func setTimeoutJitter(ticks: Int) {
-        precondition(ticks >= 0, "jitter only lengthens timeouts")
-        timeoutJitterTicks = ticks
+    /// Seeds the generator that draws the timeout jitter, and draws the first one. The
+    /// shell seeds it from real randomness once; the simulator from its seed.
+    public mutating func seedTimeoutJitter(_ seed: UInt64) {
+        jitterState = seed
+        drawTimeoutJitter()
+    }
+
+    /// Against a primary that times its proposals to just under a known timeout: extra
+    /// request-timeout ticks, up to the protection level's fraction of the timeout.
+    mutating func drawTimeoutJitter() {
+        let most = Int(Double(configuration.requestTimeoutTicks) * configuration.protection.timeoutJitterFraction)
+        guard most > 0 else { timeoutJitterTicks = 0; return }
+        // SplitMix64: one word of state, the same stream on every machine.
+        jitterState &+= 0x9E37_79B9_7F4A_7C15
+        var z = jitterState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        timeoutJitterTicks = Int(z % UInt64(most + 1))
     }
 
     /// The request timeout in force: the configured one, jittered, and halved in a view

@@ -41,6 +41,9 @@ extension Replica {
         case let .stateResponse(m): onStateResponse(m, &out)
         case .reply, .evidence: metrics.drop(.unexpected)
         }
+        let proven = provenThisMessage
+        provenThisMessage.removeAll()
+        for evidence in proven { act(on: evidence, cause: .ownEvidence, &out) }
         return out
     }
 
@@ -64,6 +67,7 @@ extension Replica {
             startViewChange(to: view + 1, reason: .newViewTimeout, &out)
         }
         stateTransferTick(&out)
+        if now % Self.jitterPeriodTicks == 0 { drawTimeoutJitter() }
         if now >= nextRetransmitTick {
             retransmit(&out)
             nextRetransmitTick = now + configuration.retransmitTicks
@@ -102,6 +106,8 @@ extension Replica {
     mutating func reportEquivocation(_ first: SignedMessage, _ second: SignedMessage, _ out: inout [Directive]) {
         metrics.equivocationsSeen += 1
         metrics.drop(.byzantineEquivocation)
-        out.append(.alert(.equivocation(Evidence(reporter: id, first: first, second: second))))
+        let evidence = Evidence(reporter: id, first: first, second: second)
+        out.append(.alert(.equivocation(evidence)))
+        provenThisMessage.append(evidence)
     }
 }

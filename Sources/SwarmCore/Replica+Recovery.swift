@@ -21,6 +21,11 @@ extension Replica {
         }
         view = durable.view
         status = durable.changing ? .changingView : .normal
+        // A log written by another build or edited by hand may name anything; keep what
+        // the quarantine rule itself would have allowed.
+        for offender in durable.quarantined where configuration.isReplica(offender) && offender != id && quarantined.count < configuration.faultTolerance {
+            quarantined.insert(offender)
+        }
         for (sequence, certificate) in durable.prepared where inWindow(sequence) {
             slots[sequence, default: Slot()].certificate = certificate
         }
@@ -63,6 +68,9 @@ extension Replica {
     public mutating func recover() -> [Directive] {
         var out: [Directive] = []
         executeReady(&out, recovered: true)
+        // A quarantined primary will not be heard from: replace it at once, as the
+        // quarantine itself did before the restart.
+        if quarantined.contains(primary), status == .normal { startViewChange(to: view + 1, reason: .requested, &out) }
         return out
     }
 }

@@ -66,7 +66,13 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     public internal(set) var quarantined = Set<ReplicaID>()
     /// Who suspects the primary of `view` (bounded: cleared with each view).
     var suspicion: (view: ViewNumber, requesters: Set<String>) = (0, [])
-    var timeoutJitterTicks = 0
+    /// Extra request-timeout ticks in force, drawn every `jitterPeriodTicks` from `jitterState`.
+    public internal(set) var timeoutJitterTicks = 0
+    var jitterState: UInt64 = 0
+    /// Equivocation this replica proved while handling the current message; acted on (the
+    /// protection level's quarantine) once the handler is done, so that a quarantine's
+    /// view change never runs in the middle of another rule.
+    var provenThisMessage: [Evidence] = []
 
     public internal(set) var metrics = ReplicaMetrics()
 

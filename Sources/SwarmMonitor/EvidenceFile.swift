@@ -37,7 +37,7 @@ public struct EvidenceFile: Codable, Sendable {
 
     /// Decodes both frames and checks them: authentic under the named replica's key, one
     /// slot, in conflict, and matching what the file claims.
-    public func verify(crypto: any ProtocolCrypto) -> Result<SignedSlot, EvidenceError> {
+    public func verify(cluster: ClusterBinding, crypto: any ProtocolCrypto) -> Result<SignedSlot, EvidenceError> {
         guard type == "equivocation" else { return .failure(EvidenceError("unknown evidence type '\(type)'")) }
         let frames: (SignedMessage, SignedMessage)
         do {
@@ -45,7 +45,7 @@ public struct EvidenceFile: Codable, Sendable {
         } catch {
             return .failure(EvidenceError("a message does not decode: \(error)"))
         }
-        let result = EvidenceCheck.verify(Evidence(reporter: .max, first: frames.0, second: frames.1), crypto: crypto)
+        let result = EvidenceCheck.verify(Evidence(reporter: .max, first: frames.0, second: frames.1), cluster: cluster, crypto: crypto)
         if case let .success(slot) = result {
             guard slot.signer == replica, slot.view == view, slot.sequence == sequence, slot.kind.description == phase,
                   frames.0.cluster == ClusterBinding(clusterName: clusterID, epoch: epoch) else {

@@ -187,7 +187,7 @@ public struct SecurityMonitor: Sendable {
         case let .equivocation(evidence):
             // Quarantine only on evidence that verifies, and never more than f: f + 1
             // quarantined replicas could be honest ones, which would cost liveness.
-            guard profile.automaticQuarantine, case let .success(slot) = EvidenceCheck.verify(evidence, crypto: crypto),
+            guard profile.automaticQuarantine, case let .success(slot) = EvidenceCheck.verify(evidence, cluster: configuration.cluster, crypto: crypto),
                   !quarantined.contains(slot.signer), quarantined.count < configuration.faultTolerance else { return }
             quarantined.insert(slot.signer)
             pendingResponses.append(.quarantine(replica: slot.signer, evidence: evidence))

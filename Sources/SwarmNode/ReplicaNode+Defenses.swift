@@ -7,26 +7,32 @@ import SwarmMonitorCore
 import SwarmWire
 import ZeroMQ
 
-/// The replica's defences, run by its owner thread: equivocation evidence (seen by the
-/// core, or handed over by anyone on the ROUTER) verified here before the offender is
-/// quarantined; signed control commands from admins and the monitor; the flooding
-/// detector and per-peer rate limits; randomised timeouts. What each does at each
-/// protection level is `ReplicaProtection`.
+/// The replica's defences as effects. What to do is the core's (Replica+Defenses.swift:
+/// evidence checked against this cluster, quarantine as durable state, at most f, timeout
+/// jitter from its seeded generator; ReplicaProtection, PeerRateLimiter); the node records
+/// each decision in its security log, applies rate limits to the mesh, and answers signed
+/// control commands from admins and the monitor.
 extension ReplicaNode {
-    var quarantinePath: String { dataDirectory + "/quarantine.json" }
+    /// Where wave 1 kept quarantines, outside the write-ahead log; read once and moved in.
+    var legacyQuarantinePath: String { dataDirectory + "/quarantine.json" }
 
     func startDefenses() throws {
         try security.record(ReplicaEvents.started(topology, replica: id, configuration: configuration, protection: protection, misbehavior: misbehavior))
-        // Quarantines outlive restarts: each was verified (or ordered by an admin) before.
-        if let data = FileManager.default.contents(atPath: quarantinePath), let saved = try? JSONDecoder().decode([ReplicaID].self, from: data) {
-            for offender in saved { try perform(replica.quarantine(offender).directives) }
+        if let data = FileManager.default.contents(atPath: legacyQuarantinePath) {
+            do {
+                for offender in try JSONDecoder().decode([ReplicaID].self, from: data) { try perform(replica.quarantine(offender).directives) }
+                try flush()
+                try FileManager.default.removeItem(atPath: legacyQuarantinePath)
+                logger.notice("moved the quarantines of \(legacyQuarantinePath) into the write-ahead log")
+            } catch let error as DecodingError {
+                logger.error("\(legacyQuarantinePath) is not a list of replica ids (\(error)); left in place, not applied")
+            }
         }
-        drawTimeoutJitter()
+        replica.seedTimeoutJitter(UInt64.random(in: .min ... .max))
     }
 
     func defensesTick() throws {
         publishSecurityEvents()
-        if replica.now % 100 == 0 { drawTimeoutJitter() }
     }
 
     func publishSecurityEvents() {
@@ -35,13 +41,6 @@ extension ReplicaNode {
         } catch {
             logger.error("security log: \(error)")
         }
-    }
-
-    /// Against a primary that times its proposals to just under a known timeout.
-    func drawTimeoutJitter() {
-        guard protection.timeoutJitterFraction > 0 else { return }
-        let most = Int(Double(configuration.requestTimeoutTicks) * protection.timeoutJitterFraction)
-        replica.setTimeoutJitter(ticks: Int.random(in: 0 ... most))
     }
 
     func observeForFlooding(_ message: SignedMessage) throws {
@@ -55,39 +54,28 @@ extension ReplicaNode {
         }
     }
 
-    /// Verifies equivocation evidence itself, then quarantines the offender if the
-    /// protection level says so. Returns the core's directives (a view change when the
-    /// offender was the primary).
-    func onEvidence(_ evidence: Evidence, source: String) throws -> [Directive] {
-        let slot: SignedSlot
-        switch EvidenceCheck.verify(evidence, crypto: crypto) {
-        case let .success(verified): slot = verified
-        case let .failure(error): throw ControlRefusal("the evidence does not prove equivocation: \(error)")
-        }
-        guard !replica.quarantined.contains(slot.signer) else { return [] }
-        try security.record(ReplicaEvents.evidenceVerified(slot.signer, phase: slot.kind.description, view: slot.view, sequence: slot.sequence, source: source))
-        guard protection.quarantineOnEvidence else {
+    /// Records the core's defence decisions (alerts) in the security log.
+    func recordDefence(_ alert: Alert) throws {
+        switch alert {
+        case let .evidenceVerified(slot, cause):
+            try security.record(ReplicaEvents.evidenceVerified(slot.signer, phase: slot.kind.description, view: slot.view, sequence: slot.sequence, source: source(cause)))
+        case let .evidenceRecorded(slot):
             try security.record(ReplicaEvents.recordedOnly(slot.signer, level: protection.level))
-            return []
+        case let .quarantine(offender, outcome, cause):
+            let reason = cause == .order ? "ordered by an admin" : "verified equivocation evidence (\(source(cause)))"
+            try security.record(ReplicaEvents.quarantine(offender, outcome: outcome, reason: reason))
+            if outcome == .quarantined { logger.warning("quarantined replica \(offender): \(reason)") }
+        default:
+            return
         }
-        return try quarantine(slot.signer, reason: "verified equivocation evidence (\(source))")
     }
 
-    func quarantine(_ offender: ReplicaID, reason: String) throws -> [Directive] {
-        let (outcome, directives) = replica.quarantine(offender)
-        guard outcome != .alreadyQuarantined else { return [] }
-        try security.record(ReplicaEvents.quarantine(offender, outcome: outcome, reason: reason))
-        if outcome == .quarantined {
-            logger.warning("quarantined replica \(offender): \(reason)")
-            saveQuarantine()
+    func source(_ cause: QuarantineCause) -> String {
+        switch cause {
+        case .ownEvidence: "seen by replica \(id)"
+        case .evidence: "handed over on the ROUTER"
+        case .order: "an admin's order"
         }
-        return directives
-    }
-
-    func saveQuarantine() {
-        guard let data = try? JSONEncoder().encode(replica.quarantined.sorted()) else { return }
-        try? data.write(to: URL(fileURLWithPath: quarantinePath + ".tmp"))
-        _ = rename(quarantinePath + ".tmp", quarantinePath)
     }
 
     /// `EVIDENCE first second` and `CONTROL command` on the ROUTER; false if the frames are
@@ -103,12 +91,14 @@ extension ReplicaNode {
                 answer(false, "the evidence frames do not decode")
                 return true
             }
-            do {
-                try perform(onEvidence(Evidence(reporter: .max, first: first, second: second), source: "handed over on the ROUTER"))
-                try flush()
-                answer(true, replica.quarantined.contains(SignedSlot(first.payload)?.signer ?? .max) ? "verified; the offender is quarantined" : "verified; recorded (protection level \(protection.level))")
-            } catch let refusal as ControlRefusal {
-                answer(false, refusal.description)
+            let (outcome, directives) = replica.act(on: Evidence(reporter: .max, first: first, second: second))
+            try perform(directives)
+            try flush()
+            switch outcome {
+            case let .refused(error): answer(false, "the evidence does not prove equivocation: \(error)")
+            case .alreadyQuarantined, .quarantine(_, .quarantined): answer(true, "verified; the offender is quarantined")
+            case .recorded: answer(true, "verified; recorded (protection level \(protection.level))")
+            case let .quarantine(_, refused): answer(true, "verified; recorded, not quarantined (\(refused): at most f = \(configuration.faultTolerance), never this replica)")
             }
             return true
         }
@@ -132,19 +122,17 @@ extension ReplicaNode {
     }
 
     /// Applies an authorised command within the replica's limits; says whether it took effect.
-    func apply(_ command: ControlCommand, authority: ReplicaSecurity.Authority) throws -> (applied: Bool, outcome: String) {
+    func apply(_ command: ControlCommand, authority: ControlAuthorizer.Authority) throws -> (applied: Bool, outcome: String) {
         switch command.kind {
         case .quarantine:
-            try perform(quarantine(command.target, reason: "ordered by an admin"))
+            try perform(replica.quarantine(command.target).directives)
             return replica.quarantined.contains(command.target)
                 ? (true, "replica \(command.target) is quarantined")
                 : (false, "replica \(command.target) not quarantined (at most f = \(configuration.faultTolerance), never this replica)")
         case .release:
-            let released = replica.release(command.target)
-            if released {
-                saveQuarantine()
-                try security.record(ReplicaEvents.released(command.target, by: "an admin"))
-            }
+            let (released, directives) = replica.release(command.target)
+            try perform(directives)
+            if released { try security.record(ReplicaEvents.released(command.target, by: "an admin")) }
             return (true, released ? "replica \(command.target) released" : "replica \(command.target) was not quarantined")
         case .viewChange:
             try perform(replica.requestViewChange())

@@ -69,9 +69,9 @@ public final class ReplicaNode {
         self.logger = logger
         self.dataDirectory = dataDirectory
         self.stopping = stopping
-        protection = ReplicaProtection.level(topology.protectionLevel)
-        rateLimiter = PeerRateLimiter(ratePerSecond: protection.ratePerPeerPerSecond)
         configuration = try topology.configuration()
+        protection = configuration.protection
+        rateLimiter = PeerRateLimiter(ratePerSecond: protection.ratePerPeerPerSecond, replicaCount: configuration.replicaCount)
         guard configuration.isReplica(id) else { throw TopologyError("replica \(id) is not in the topology (0..<\(configuration.replicaCount))") }
         let secret = try topology.secretCertificate(of: id)
         let publicCertificates = try topology.replicaCertificates()
@@ -305,12 +305,7 @@ public final class ReplicaNode {
                 logger.debug("stable checkpoint \(sequence) state \(digest)")
             case let .alert(alert):
                 logger.notice("alert: \(alert)")
-                if case let .equivocation(evidence) = alert {
-                    // The core's own proof; a refusal here is logged, never fatal.
-                    do { try perform(onEvidence(evidence, source: "seen by replica \(id)")) } catch let refusal as ControlRefusal {
-                        logger.notice("own evidence not acted on: \(refusal)")
-                    }
-                }
+                try recordDefence(alert)
             }
         }
     }

@@ -10,6 +10,8 @@ public struct Violation: Sendable, CustomStringConvertible, Equatable {
         case selfEquivocation = "S4 no self-equivocation"
         case viewDecreased = "view never decreases"
         case bound = "bounded log"
+        case quarantinedCorrect = "no correct replica quarantined by a correct one"
+        case quarantineBound = "at most f quarantined"
         case liveness = "L1 liveness"
     }
 
@@ -32,6 +34,8 @@ struct Checker {
 
     let configuration: Configuration
     let verifier: any ProtocolCrypto
+    /// Neither Byzantine nor a twin.
+    let correctIDs: Set<ReplicaID>
     var violations: [Violation] = []
     /// S1: the digest executed at each sequence by any correct replica.
     var decided: [SequenceNumber: Digest] = [:]
@@ -111,6 +115,13 @@ struct Checker {
         highestView[node] = max(highestView[node] ?? 0, replica.view)
         if let range = replica.logSequenceRange, range.upperBound > replica.highWatermark || range.lowerBound <= replica.lowWatermark {
             fail(.bound, time, "replica \(replica.id) keeps log entries \(range) outside (\(replica.lowWatermark), \(replica.highWatermark)]")
+        }
+        // Quarantine is only ever for proven faults, and never more than f (Replica+Defenses.swift).
+        if let honest = replica.quarantined.intersection(correctIDs).min() {
+            fail(.quarantinedCorrect, time, "correct replica \(replica.id) quarantined correct replica \(honest)")
+        }
+        if replica.quarantined.count > configuration.faultTolerance {
+            fail(.quarantineBound, time, "replica \(replica.id) quarantined \(replica.quarantined.sorted()), more than f = \(configuration.faultTolerance)")
         }
     }
 

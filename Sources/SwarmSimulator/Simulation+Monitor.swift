@@ -12,6 +12,8 @@ extension Simulation {
     /// One simulated time unit is a millisecond: a tick is 10 units, as a replica ticks
     /// every 10 ms (docs/simulator.md).
     static let microsecondsPerTimeUnit: UInt64 = 1000
+    /// Time units from a monitor's finding to its evidence reaching a replica.
+    static let handOverDelay = 5
 
     var nowMicroseconds: UInt64 { UInt64(time) * Simulation.microsecondsPerTimeUnit }
 
@@ -44,7 +46,14 @@ extension Simulation {
                 if options.trace { trace.append("t=\(time) monitor: \(finding.certainty.rawValue) \(finding)") }
             }
         }
-        monitorResponses += security.takeResponses()
+        let responses = security.takeResponses()
+        monitorResponses += responses
+        // The monitor's quarantine response hands its evidence to every replica, which
+        // verifies it itself (MonitorService+Responses.swift); a fixed delay, so that no
+        // random draw enters the run.
+        for case let .quarantine(_, evidence) in responses {
+            for node in nodes.indices { queue.push(.handOver(evidence, to: node), at: time + Simulation.handOverDelay) }
+        }
         highestThreat = max(highestThreat, security.threatLevel)
     }
 }

@@ -49,6 +49,10 @@ public final class Simulation {
         case restart(Int)
         case repartition
         case heal
+        /// The monitor hands equivocation evidence to a replica (its quarantine response).
+        case handOver(Evidence, to: Int)
+        /// An operator orders a replica to quarantine another (`orderedQuarantine`).
+        case order(quarantine: ReplicaID, at: Int)
     }
 
     struct Node {
@@ -108,7 +112,7 @@ public final class Simulation {
 
     /// The simulated cluster's configuration: small K and L so that checkpoints, garbage
     /// collection and watermarks are exercised in every run.
-    public static func configuration(replicaCount: Int, plantedBugs: PlantedBugs = []) -> Configuration {
+    public static func configuration(replicaCount: Int, protectionLevel: ProtectionLevel = .standard, plantedBugs: PlantedBugs = []) -> Configuration {
         try! Configuration(
             replicaCount: replicaCount,
             cluster: ClusterBinding(clusterName: "sim", epoch: 1),
@@ -123,6 +127,7 @@ public final class Simulation {
             stateTransferTimeoutTicks: 15,
             maxPendingRequests: 256,
             maxViewsAhead: 32,
+            protectionLevel: protectionLevel,
             plantedBugs: plantedBugs
         )
     }
@@ -139,7 +144,7 @@ public final class Simulation {
     init(_ options: SimulationOptions) {
         precondition(options.twins <= options.replicaCount, "more twins than replicas")
         self.options = options
-        configuration = Simulation.configuration(replicaCount: options.replicaCount, plantedBugs: options.plantedBugs)
+        configuration = Simulation.configuration(replicaCount: options.replicaCount, protectionLevel: options.protectionLevel, plantedBugs: options.plantedBugs)
         keys = SimulatedKeys(scheme: options.keyScheme, replicaCount: options.replicaCount, clientCount: options.clientCount)
         verifier = keys.verifier
         random = SeededRandom(seed: options.seed)
@@ -147,14 +152,16 @@ public final class Simulation {
         profile = FaultProfile.draw(&random, nodeCount: nodeCount, enabled: options.faults)
         reach = Array(repeating: Array(repeating: true, count: nodeCount), count: nodeCount)
         clientReach = Array(repeating: Array(repeating: true, count: nodeCount), count: options.clientCount)
-        checker = Checker(configuration: configuration, verifier: verifier)
-        security = SecurityMonitor(configuration: configuration, crypto: verifier, profile: options.monitorProfile, tickMicroseconds: UInt64(tickPeriodBase) * Simulation.microsecondsPerTimeUnit)
         let twinIDs = (0 ..< options.twins).map { ReplicaID($0) }
+        let faulty = Set(twinIDs + (options.byzantine == nil ? [] : options.byzantineReplicas))
+        checker = Checker(configuration: configuration, verifier: verifier, correctIDs: Set((0 ..< options.replicaCount).map { ReplicaID($0) }).subtracting(faulty))
+        security = SecurityMonitor(configuration: configuration, crypto: verifier, profile: options.monitorProfile, tickMicroseconds: UInt64(tickPeriodBase) * Simulation.microsecondsPerTimeUnit)
         let ids = (0 ..< options.replicaCount).map { ReplicaID($0) } + twinIDs
         for (index, id) in ids.enumerated() {
             let byzantine = options.byzantine != nil && options.byzantineReplicas.contains(id)
             let correct = !byzantine && !twinIDs.contains(id)
-            let replica = Replica(configuration: configuration, id: id, crypto: keys.crypto(for: id), service: SwarmMemory())
+            var replica = Replica(configuration: configuration, id: id, crypto: keys.crypto(for: id), service: SwarmMemory())
+            replica.seedTimeoutJitter(Simulation.jitterSeed(options.seed, node: index, start: 0))
             nodes.append(Node(index: index, id: id, correct: correct, behavior: byzantine ? options.byzantine : nil, replica: replica))
         }
         clients = keys.clientKeys.enumerated().map { Client(index: $0, key: $1) }
@@ -165,6 +172,9 @@ public final class Simulation {
         for client in clients { queue.push(.clientTick(client.index), at: random.int(1 ... 20)) }
         if options.faults || options.twins > 0 { queue.push(.repartition, at: profile.partitionPeriod) }
         queue.push(.heal, at: options.safetyPhaseTime)
+        for target in options.orderedQuarantine {
+            for node in nodes.indices { queue.push(.order(quarantine: target, at: node), at: 50) }
+        }
         let hardStop = options.safetyPhaseTime + 4 * livenessBound
         while let entry = queue.pop() {
             time = entry.time
@@ -254,7 +264,21 @@ public final class Simulation {
             queue.push(.repartition, at: time + profile.partitionPeriod)
         case .heal:
             heal()
+        case let .handOver(evidence, index):
+            guard nodes[index].up else { return }
+            if options.trace { trace.append("t=\(time) monitor → r\(nodes[index].id) evidence against r\(evidence.first.payload.replicaSender ?? .max)") }
+            step(index) { $0.act(on: evidence).directives }
+        case let .order(target, index):
+            guard nodes[index].up else { return }
+            if options.trace { trace.append("t=\(time) operator → r\(nodes[index].id) quarantine r\(target)") }
+            step(index) { $0.quarantine(target).directives }
         }
+    }
+
+    /// The jitter seed of a replica's start: what a node draws from real randomness, here
+    /// a function of the run's seed so that the run replays (no draw from `random`).
+    static func jitterSeed(_ seed: UInt64, node: Int, start: Int) -> UInt64 {
+        seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(node) << 32 ^ UInt64(start)
     }
 
     /// Runs one input through a node's core and performs the directives, checking the
@@ -307,8 +331,16 @@ public final class Simulation {
             case let .enteredView(view):
                 if options.trace { trace.append("t=\(time) r\(node.id) entered view \(view)") }
             case let .alert(alert):
-                if case let .equivocation(evidence) = alert, node.correct, let accusedID = evidence.first.payload.replicaSender {
-                    accused[accusedID, default: 0] += 1
+                // Accused with proof: evidence the replica found itself, or evidence handed
+                // to it that it verified (the monitor's quarantine response).
+                if node.correct {
+                    switch alert {
+                    case let .equivocation(evidence):
+                        if let accusedID = evidence.first.payload.replicaSender { accused[accusedID, default: 0] += 1 }
+                    case let .evidenceVerified(slot, cause: .evidence):
+                        accused[slot.signer, default: 0] += 1
+                    default: break
+                    }
                 }
                 if options.trace { trace.append("t=\(time) r\(node.id) alert \(alert)") }
             }
@@ -405,6 +437,7 @@ public final class Simulation {
         let node = nodes[index]
         do {
             var replica = try Replica(restoring: node.durable, configuration: configuration, id: node.id, crypto: keys.crypto(for: node.id), service: SwarmMemory())
+            replica.seedTimeoutJitter(Simulation.jitterSeed(options.seed, node: index, start: crashes))
             nodes[index].up = true
             let directives = replica.recover()
             nodes[index].replica = replica

@@ -40,12 +40,17 @@ public struct SimulationOptions: Sendable {
     public var faults: Bool
     public var safetyPhaseTime: Int
     public var trace: Bool
-    /// The monitor's protection level.
+    /// The replicas' and the monitor's protection level.
     public var protectionLevel: ProtectionLevel = .standard
 
     /// Test-only: a hand-made monitor profile instead of the level's (negative controls
     /// plant wrong thresholds here).
     public var monitorProfileOverride: ProtectionProfile?
+
+    /// Test-only: at time 50 an operator orders every replica to quarantine these replicas
+    /// (an authorised command, so the core obeys up to f). A negative control for the
+    /// quarantine invariants: ordering a correct replica must be caught.
+    public var orderedQuarantine: [ReplicaID] = []
 
     var monitorProfile: ProtectionProfile { monitorProfileOverride ?? ProtectionProfile.profile(for: protectionLevel) }
 
@@ -88,6 +93,7 @@ public struct SimulationOptions: Sendable {
         if clientCount != 4 { words.append("--clients \(clientCount)") }
         if requestsPerClient != 8 { words.append("--requests \(requestsPerClient)") }
         if protectionLevel != .standard { words.append("--protection-level \(protectionLevel.rawValue)") }
+        if !orderedQuarantine.isEmpty { words.append("--order-quarantine \(orderedQuarantine.map(String.init).joined(separator: ","))") }
         return words.joined(separator: " ")
     }
 }

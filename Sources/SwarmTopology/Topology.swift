@@ -243,7 +243,8 @@ public struct Topology: Codable, Sendable {
             viewChangeTimeoutTicks: timeouts.viewChangeTicks,
             maxViewChangeTimeoutTicks: timeouts.maxViewChangeTicks,
             retransmitTicks: timeouts.retransmitTicks,
-            stateTransferTimeoutTicks: timeouts.stateTransferTicks
+            stateTransferTimeoutTicks: timeouts.stateTransferTicks,
+            protectionLevel: protectionLevel
         )
     }
 

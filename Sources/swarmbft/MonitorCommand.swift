@@ -46,7 +46,7 @@ struct EvidenceCommand: ParsableCommand {
                 print("evidence: \(file) is not an evidence file: \(error)")
                 throw ExitCode(2)
             }
-            switch evidence.verify(crypto: Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: keys)) {
+            switch evidence.verify(cluster: loaded.cluster, crypto: Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: keys)) {
             case let .success(slot):
                 print("valid: replica \(slot.signer) signed two different \(slot.kind) messages for view \(slot.view) sequence \(slot.sequence)")
             case let .failure(error):

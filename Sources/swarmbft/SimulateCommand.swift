@@ -28,7 +28,20 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print the event trace of a single seed.") var trace = false
     @Flag(help: "Print a JSON summary.") var json = false
     @Option(help: "Labelled monitor-precision run (ACCEPTANCE 15): \(Label.allCases.map(\.rawValue).joined(separator: ", ")).") var labelled: String?
-    @Option(help: "The monitor's protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
+    @Option(help: "The replicas' and the monitor's protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
+    @Option(help: "Test-only negative control: comma-separated ids an operator orders every replica to quarantine.") var orderQuarantine: String?
+
+    /// Parses a comma-separated list of replica ids; anything that is not an id below
+    /// `count` is refused, never dropped.
+    static func replicaIDs(_ text: String, option: String, count: Int) throws -> [ReplicaID] {
+        try text.split(separator: ",").map { word in
+            let trimmed = word.trimmingCharacters(in: .whitespaces)
+            guard let id = ReplicaID(trimmed), Int(id) < count else {
+                throw ValidationError("\(option): '\(trimmed)' is not a replica id below \(count)")
+            }
+            return id
+        }
+    }
 
     func run() throws {
         let level = protectionLevel
@@ -46,7 +59,7 @@ struct SimulateCommand: ParsableCommand {
                 throw ValidationError("unknown Byzantine behaviour '\(byzantine)'; choose one of \(ByzantineBehavior.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             options.byzantine = behavior
-            options.byzantineReplicas = byzantineReplicas.split(separator: ",").compactMap { ReplicaID($0.trimmingCharacters(in: .whitespaces)) }
+            options.byzantineReplicas = try Self.replicaIDs(byzantineReplicas, option: "--byzantine-replicas", count: replicas)
         }
         options.clientCount = clients
         options.requestsPerClient = requests
@@ -55,6 +68,7 @@ struct SimulateCommand: ParsableCommand {
         options.keyScheme = ed25519 ? .ed25519 : .test
         options.trace = trace
         options.protectionLevel = level
+        if let orderQuarantine { options.orderedQuarantine = try Self.replicaIDs(orderQuarantine, option: "--order-quarantine", count: replicas) }
         guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4") }
 
         if let seed {

@@ -22,9 +22,9 @@ struct DefenseTests {
         let vote = harness.sign(.prepare(Vote(sender: 3, view: 0, sequence: 1, digest: Digest(bytes: Array(repeating: 1, count: 32)))), as: 3)
         _ = harness.replicas[1].receive(vote)
         #expect(harness.replicas[1].metrics.dropped[.quarantined] == 1)
-        let outcome7 = harness.replicas[1].release(3)
+        let outcome7 = harness.replicas[1].release(3).released
         #expect(outcome7)
-        let outcome8 = harness.replicas[1].release(3)
+        let outcome8 = harness.replicas[1].release(3).released
         #expect(!outcome8)
         let outcome9 = harness.replicas[1].quarantine(5).outcome
         #expect(outcome9 == .quarantined, "a release frees a place")
@@ -62,14 +62,27 @@ struct DefenseTests {
         #expect(!outcome14)
     }
 
-    @Test("Jitter lengthens the request timeout")
+    @Test("Jitter lengthens the request timeout, drawn from the replica's own seed")
     func jitter() throws {
-        var harness = try Harness()
-        harness.replicas[1].setTimeoutJitter(ticks: 7)
+        var harness = try Harness(protectionLevel: .maximum) // jitter up to the whole 10-tick timeout
+        // A seed whose first draw is not zero, so the lengthening is visible.
+        var seed: UInt64 = 1
+        repeat {
+            harness.replicas[1].seedTimeoutJitter(seed)
+            seed += 1
+        } while harness.replicas[1].timeoutJitterTicks == 0
+        let jitter = harness.replicas[1].timeoutJitterTicks
+        #expect(jitter <= 10, "at most the fraction 1.0 of the timeout")
+        var replay = harness.replicas[2]
+        replay.seedTimeoutJitter(seed - 1)
+        #expect(replay.timeoutJitterTicks == jitter, "the same seed draws the same jitter: a run replays exactly")
         _ = harness.replicas[1].receive(harness.request(id: 1))
-        for _ in 0 ..< 12 { _ = harness.replicas[1].tick() }
-        #expect(harness.replicas[1].view == 0, "10 + 7 ticks have not passed")
-        for _ in 0 ..< 6 { _ = harness.replicas[1].tick() }
+        for _ in 0 ..< 10 + jitter - 1 { _ = harness.replicas[1].tick() }
+        #expect(harness.replicas[1].view == 0, "10 + \(jitter) ticks have not passed")
+        for _ in 0 ..< 2 { _ = harness.replicas[1].tick() }
         #expect(harness.replicas[1].view == 1)
+        var standard = try Harness()
+        standard.replicas[1].seedTimeoutJitter(seed - 1)
+        #expect(standard.replicas[1].timeoutJitterTicks == 0, "standard protection draws no jitter")
     }
 }

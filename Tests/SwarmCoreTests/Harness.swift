@@ -9,7 +9,7 @@ struct Harness {
     let keys: SimulatedKeys
     var replicas: [Replica<SwarmMemory>]
 
-    init(replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, plantedBugs: PlantedBugs = []) throws {
+    init(replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, protectionLevel: ProtectionLevel = .standard, plantedBugs: PlantedBugs = []) throws {
         configuration = try Configuration(
             replicaCount: replicaCount,
             cluster: ClusterBinding(clusterName: "unit", epoch: 1),
@@ -18,6 +18,7 @@ struct Harness {
             maxBatchRequests: 1,
             requestTimeoutTicks: 10,
             viewChangeTimeoutTicks: 10,
+            protectionLevel: protectionLevel,
             plantedBugs: plantedBugs
         )
         let keys = SimulatedKeys(scheme: .test, replicaCount: replicaCount, clientCount: 4)

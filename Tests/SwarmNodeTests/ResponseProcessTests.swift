@@ -70,6 +70,37 @@ extension ProcessSuites {
             }
         }
 
+        @Test("Quarantine is in the write-ahead log: it survives kill -9 and restart, with no quarantine.json")
+        func quarantineSurvivesKill() throws {
+            let cluster = try LocalCluster()
+            try cluster.startAll()
+            let client = try cluster.client()
+            _ = try put(client, "warm", "up")
+            let ordered = try cluster.command(["admin", "quarantine", "--replica", "3", "--topology", cluster.topologyPath])
+            #expect(ordered.output.contains("quarantined"), "\(ordered.output)")
+            #expect(cluster.wait(seconds: 3) { (0 ... 2).allSatisfy { cluster.status($0)?.quarantined == [3] } })
+            // No clean shutdown: the record must already be durable when the command is answered.
+            cluster.signal(1, SIGKILL)
+            try? FileManager.default.removeItem(atPath: "\(cluster.directory)/data-1/status.json")
+            try cluster.start(1)
+            #expect(cluster.wait(seconds: 10) { cluster.status(1)?.quarantined == [3] }, "after restart: \(String(describing: cluster.status(1)?.quarantined))")
+            #expect(!FileManager.default.fileExists(atPath: "\(cluster.directory)/data-1/quarantine.json"))
+            #expect(try put(client, "after", "restart").status == .ok)
+            // Wave 1's quarantine.json is moved into the log once, then deleted.
+            #expect(try cluster.command(["admin", "release", "--replica", "3", "--topology", cluster.topologyPath]).output.contains("released"))
+            #expect(cluster.wait(seconds: 3) { (0 ... 2).allSatisfy { cluster.status($0)?.quarantined == [] } })
+            cluster.signal(2, SIGKILL)
+            let legacy = "\(cluster.directory)/data-2/quarantine.json"
+            #expect(FileManager.default.createFile(atPath: legacy, contents: Data("[3]".utf8)))
+            try? FileManager.default.removeItem(atPath: "\(cluster.directory)/data-2/status.json")
+            try cluster.start(2)
+            #expect(cluster.wait(seconds: 10) { cluster.status(2)?.quarantined == [3] && !FileManager.default.fileExists(atPath: legacy) })
+            cluster.signal(2, SIGKILL)
+            try? FileManager.default.removeItem(atPath: "\(cluster.directory)/data-2/status.json")
+            try cluster.start(2)
+            #expect(cluster.wait(seconds: 10) { cluster.status(2)?.quarantined == [3] }, "the migrated quarantine was not in the log")
+        }
+
         @Test("Admin overrides: signed by an admin key, at most f quarantined, replays and other keys refused")
         func adminOverrides() throws {
             let cluster = try LocalCluster()

@@ -24,17 +24,17 @@ struct EvidenceTests {
         let findings = detector.observe(prepare(2, digestByte: 9))
         guard case let .equivocation(evidence)? = findings.first else { Issue.record("no finding"); return }
         #expect(detector.observe(prepare(2, digestByte: 7)).isEmpty, "reported once per slot")
-        guard case let .success(slot) = EvidenceCheck.verify(evidence, crypto: crypto) else { Issue.record("evidence does not verify"); return }
+        guard case let .success(slot) = EvidenceCheck.verify(evidence, cluster: cluster, crypto: crypto) else { Issue.record("evidence does not verify"); return }
         #expect(slot.signer == 2 && slot.kind == .prepare && slot.view == 1 && slot.sequence == 5)
     }
 
     @Test("Forged, non-conflicting and mismatched evidence is refused")
     func refuseBadEvidence() {
         let forged = SignedMessage.withSignature(.prepare(Vote(sender: 2, view: 1, sequence: 5, digest: .zero)), cluster: cluster, signature: [UInt8](repeating: 1, count: 64))
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: forged), crypto: crypto) { Issue.record("a forged message made evidence") }
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 1)), crypto: crypto) { Issue.record("identical messages made evidence") }
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(3, digestByte: 2)), crypto: crypto) { Issue.record("two signers made evidence") }
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 2, sequence: 6)), crypto: crypto) { Issue.record("two slots made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: forged), cluster: cluster, crypto: crypto) { Issue.record("a forged message made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 1)), cluster: cluster, crypto: crypto) { Issue.record("identical messages made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(3, digestByte: 2)), cluster: cluster, crypto: crypto) { Issue.record("two signers made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 2, sequence: 6)), cluster: cluster, crypto: crypto) { Issue.record("two slots made evidence") }
         var detector = EquivocationDetector(crypto: crypto)
         _ = detector.observe(prepare(2, digestByte: 1))
         #expect(detector.observe(forged).isEmpty, "a forgery accuses nobody")

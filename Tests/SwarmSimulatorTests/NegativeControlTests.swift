@@ -6,7 +6,13 @@ import SwarmSimulator
 /// violation within the sweep; a checker that never fires would pass these sweeps too.
 @Suite("Negative controls (ACCEPTANCE 4)")
 struct NegativeControlTests {
+    /// Runs at protection level minimal: with the defences on, the replicas and the monitor
+    /// quarantine the equivocating or twinned replica on its first proof and the planted
+    /// bug is never exercised. The controls show that the checkers catch the bug; the
+    /// defences are judged by their own tests (QuarantineTests, the Byzantine scenarios).
     func expectCaught(_ options: SimulationOptions, within count: UInt64 = 300, _ invariants: Set<Violation.Invariant>, _ what: String) {
+        var options = options
+        options.protectionLevel = .minimal
         guard let result = firstViolation(options, within: 1 ..< 1 + count) else {
             Issue.record("\(what) was not caught in \(count) seeds")
             return
@@ -42,6 +48,28 @@ struct NegativeControlTests {
     @Test("Planted: watermark check skipped, with a flooding primary")
     func skippedWatermarks() {
         expectCaught(SimulationOptions(replicaCount: 4, byzantine: .flood, plantedBugs: .skipWatermarkCheck), within: 50, [.bound, .agreement], "skipped watermark check")
+    }
+
+    @Test("Planted: an operator orders a correct replica quarantined (the quarantine checker fires)")
+    func orderedQuarantineOfCorrectReplica() {
+        var options = SimulationOptions(replicaCount: 4)
+        options.orderedQuarantine = [1]
+        expectCaught(options, within: 5, [.quarantinedCorrect], "a correct replica quarantined")
+    }
+
+    @Test("Orders to quarantine more than f replicas: the core refuses past f, so at-most-f holds")
+    func orderedQuarantineBeyondF() {
+        // n = 7, f = 2: three replicas named, replica 6 Byzantine and silent. The orders
+        // name correct replicas too, so quarantinedCorrect fires; quarantineBound must not.
+        var options = SimulationOptions(replicaCount: 7, byzantine: .silent, byzantineReplicas: [6], clientCount: 1, requestsPerClient: 1)
+        options.orderedQuarantine = [6, 5, 4]
+        options.protectionLevel = .minimal
+        for seed: UInt64 in 1 ... 5 {
+            options.seed = seed
+            let result = Simulation.run(options)
+            #expect(!result.violations.contains { $0.invariant == .quarantineBound }, "seed \(seed): \(result.violations)")
+            #expect(result.violations.contains { $0.invariant == .quarantinedCorrect }, "seed \(seed): \(result.violations)")
+        }
     }
 
     @Test("Without the planted bugs the same Byzantine scenarios pass")

@@ -39,7 +39,7 @@ struct SecurityMonitorTests {
         let responses = monitor.takeResponses()
         guard case let .quarantine(replica, quarantineEvidence)? = responses.first else { Issue.record("no quarantine: \(responses)"); return }
         #expect(replica == 2 && quarantineEvidence == evidence)
-        guard case .success = EvidenceCheck.verify(quarantineEvidence, crypto: keys.verifier) else { Issue.record("evidence does not verify"); return }
+        guard case .success = EvidenceCheck.verify(quarantineEvidence, cluster: configuration.cluster, crypto: keys.verifier) else { Issue.record("evidence does not verify"); return }
         #expect(monitor.threatLevel == .high)
         #expect(monitor.takeResponses().isEmpty, "responses are drained once")
     }
