@@ -49,9 +49,6 @@ public struct Configuration: Sendable, Equatable {
     /// evidence, rate penalties, timeout jitter); none of it changes what a quorum is.
     public var protectionLevel: ProtectionLevel
     public var protection: ReplicaProtection { .level(protectionLevel) }
-    /// Test-only switches that plant known bugs; the simulator's negative controls prove
-    /// its checkers can fail. Production configurations MUST leave this `.none`.
-    public var plantedBugs: PlantedBugs
 
     /// Builds a configuration for `replicaCount` replicas. `faultTolerance` and `quorum`
     /// default to the safe values; asking for a larger f or a smaller quorum is refused,
@@ -74,8 +71,7 @@ public struct Configuration: Sendable, Equatable {
         maxPendingRequests: Int = 4096,
         maxViewsAhead: UInt64 = 64,
         wireLimits: WireLimits = .standard,
-        protectionLevel: ProtectionLevel = .standard,
-        plantedBugs: PlantedBugs = []
+        protectionLevel: ProtectionLevel = .standard
     ) throws(ConfigurationError) {
         guard replicaCount >= 4 else {
             throw ConfigurationError("n = \(replicaCount): PBFT needs at least 4 replicas to tolerate one Byzantine fault (n ≥ 3f + 1)")
@@ -134,7 +130,6 @@ public struct Configuration: Sendable, Equatable {
         self.maxViewsAhead = maxViewsAhead
         self.wireLimits = wireLimits
         self.protectionLevel = protectionLevel
-        self.plantedBugs = plantedBugs
     }
 
     /// The primary of view v is replica v mod n (section 2.2).
@@ -143,22 +138,4 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public func isReplica(_ id: ReplicaID) -> Bool { Int(id) < replicaCount }
-}
-
-/// Bugs the simulator plants on purpose to show that its checkers catch them
-/// (ACCEPTANCE scenario 4). Each one breaks a rule the paper needs for safety.
-public struct PlantedBugs: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    /// VIEW-CHANGE messages carry no prepared certificates (breaks section 2.5's P set).
-    public static let dropPreparedCertificatesAtViewChange = PlantedBugs(rawValue: 1 << 0)
-    /// Sequences outside (h, h + L] are accepted.
-    public static let skipWatermarkCheck = PlantedBugs(rawValue: 1 << 1)
-    /// Signatures are not checked at all.
-    public static let skipSignatureVerification = PlantedBugs(rawValue: 1 << 2)
-    /// Quorums count messages rather than distinct replicas.
-    public static let countReplicaTwice = PlantedBugs(rawValue: 1 << 3)
-    /// Messages and NEW-VIEWs from views lower than the current one are accepted.
-    public static let acceptLowerView = PlantedBugs(rawValue: 1 << 4)
 }

@@ -92,10 +92,6 @@ extension Replica {
         if let existing = slot[keyPath: votes][m.sender] {
             if existing.payload != message.payload {
                 reportEquivocation(existing, message, &out)
-            } else if configuration.plantedBugs.contains(.countReplicaTwice) {
-                slot.extraVotes += 1
-                slots[m.sequence] = slot
-                return true
             } else {
                 metrics.drop(.duplicate)
             }
@@ -112,7 +108,7 @@ extension Replica {
     mutating func acceptsNormalCase(view messageView: ViewNumber, sender: ReplicaID, _ out: inout [Directive]) -> Bool {
         if messageView > view { noteHigherView(messageView, from: sender, &out) }
         guard status == .normal else { metrics.drop(.changingView); return false }
-        if messageView < view, !configuration.plantedBugs.contains(.acceptLowerView) {
+        if messageView < view {
             metrics.drop(.staleView)
             return false
         }
@@ -154,8 +150,7 @@ extension Replica {
     mutating func checkPrepared(_ sequence: SequenceNumber, _ out: inout [Directive]) {
         guard var slot = slots[sequence], let prePrepare = slot.prePrepare, let digest = slot.digest, !slot.preparedInView else { return }
         let prepares = matchingVotes(slot.prepares, digest: digest, excluding: primary)
-        let counted = prepares.count + (configuration.plantedBugs.contains(.countReplicaTwice) ? slot.extraVotes : 0)
-        guard counted >= configuration.quorum - 1 else { return }
+        guard prepares.count >= configuration.quorum - 1 else { return }
         slot.preparedInView = true
         let certificate = PreparedCertificate(prePrepare: prePrepare, prepares: Array(prepares.prefix(configuration.quorum - 1)))
         slot.certificate = certificate
@@ -182,8 +177,7 @@ extension Replica {
     mutating func checkCommitted(_ sequence: SequenceNumber, _ out: inout [Directive]) {
         guard var slot = slots[sequence], slot.preparedInView, let prePrepare = slot.prePrepare, let digest = slot.digest else { return }
         let commits = matchingVotes(slot.commits, digest: digest, excluding: nil)
-        let counted = commits.count + (configuration.plantedBugs.contains(.countReplicaTwice) ? slot.extraVotes : 0)
-        guard counted >= configuration.quorum else { return }
+        guard commits.count >= configuration.quorum else { return }
         if slot.committed == nil {
             let entry = CommittedEntry(prePrepare: prePrepare, commits: Array(commits.prefix(configuration.quorum)))
             slot.committed = entry

@@ -11,13 +11,8 @@ extension Replica {
         requestDeadline = nil
         viewChangeDeadline = nil
         currentNewView = nil
-        let prepared: [PreparedCertificate]
-        if configuration.plantedBugs.contains(.dropPreparedCertificatesAtViewChange) {
-            prepared = []
-        } else {
-            prepared = slots.keys.sorted().compactMap { sequence in
-                sequence > stable.sequence ? slots[sequence]?.certificate : nil
-            }
+        let prepared = slots.keys.sorted().compactMap { sequence in
+            sequence > stable.sequence ? slots[sequence]?.certificate : nil
         }
         for sequence in slots.keys { slots[sequence]!.resetVotesForNewView() }
         let viewChange = sign(.viewChange(ViewChange(sender: id, newView: newView, stableSequence: stable.sequence, checkpointProof: stable.proof, prepared: prepared)))
@@ -143,8 +138,7 @@ extension Replica {
     /// NEW-VIEW: a backup checks that V holds q valid VIEW-CHANGEs for the view from
     /// distinct replicas and that O is exactly what V determines, then enters the view.
     mutating func onNewView(_ message: SignedMessage, _ m: NewView, _ out: inout [Directive]) {
-        let lowerAccepted = configuration.plantedBugs.contains(.acceptLowerView)
-        guard m.view > view || (m.view == view && status == .changingView) || (lowerAccepted && m.view != view) else {
+        guard m.view > view || (m.view == view && status == .changingView) else {
             metrics.drop(m.view == view ? .duplicate : .staleView)
             return
         }
@@ -220,8 +214,7 @@ extension Replica {
                 guard voters.insert(vote.sender).inserted else { return "certificate counts replica \(vote.sender) twice" }
                 guard authentic(prepare) else { return "certificate PREPARE signature invalid" }
             }
-            let counted = voters.count + (configuration.plantedBugs.contains(.countReplicaTwice) ? certificate.prepares.count - voters.count : 0)
-            guard counted >= configuration.quorum - 1 else { return "certificate for \(pp.sequence) has \(voters.count) PREPAREs, needs \(configuration.quorum - 1)" }
+            guard voters.count >= configuration.quorum - 1 else { return "certificate for \(pp.sequence) has \(voters.count) PREPAREs, needs \(configuration.quorum - 1)" }
         }
         return nil
     }

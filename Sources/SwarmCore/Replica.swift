@@ -123,8 +123,6 @@ struct Slot: Sendable {
     /// Votes of the current view, one per sender.
     var prepares: [ReplicaID: SignedMessage] = [:]
     var commits: [ReplicaID: SignedMessage] = [:]
-    /// Only used by the planted bug that counts a replica twice.
-    var extraVotes = 0
     var preparedInView = false
     var sentCommit = false
     /// The prepared certificate of the highest view this replica prepared in.
@@ -147,7 +145,6 @@ struct Slot: Sendable {
         digest = nil
         prepares = [:]
         commits = [:]
-        extraVotes = 0
         preparedInView = false
         sentCommit = false
     }

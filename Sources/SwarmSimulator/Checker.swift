@@ -113,8 +113,11 @@ struct Checker {
             fail(.viewDecreased, time, "replica \(replica.id) went from view \(previous) back to \(replica.view)")
         }
         highestView[node] = max(highestView[node] ?? 0, replica.view)
-        if let range = replica.logSequenceRange, range.upperBound > replica.highWatermark || range.lowerBound <= replica.lowWatermark {
-            fail(.bound, time, "replica \(replica.id) keeps log entries \(range) outside (\(replica.lowWatermark), \(replica.highWatermark)]")
+        // Judged by the cluster's window L, not the replica's own idea of it: a replica
+        // with a wider window must be caught too (PlantedFault.windowBeyondWatermarks).
+        let highWatermark = replica.lowWatermark + configuration.watermarkWindow
+        if let range = replica.logSequenceRange, range.upperBound > highWatermark || range.lowerBound <= replica.lowWatermark {
+            fail(.bound, time, "replica \(replica.id) keeps log entries \(range) outside (\(replica.lowWatermark), \(highWatermark)]")
         }
         // Quarantine is only ever for proven faults, and never more than f (Replica+Defenses.swift).
         if let honest = replica.quarantined.intersection(correctIDs).min() {

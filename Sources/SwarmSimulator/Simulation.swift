@@ -112,7 +112,7 @@ public final class Simulation {
 
     /// The simulated cluster's configuration: small K and L so that checkpoints, garbage
     /// collection and watermarks are exercised in every run.
-    public static func configuration(replicaCount: Int, protectionLevel: ProtectionLevel = .standard, plantedBugs: PlantedBugs = []) -> Configuration {
+    public static func configuration(replicaCount: Int, protectionLevel: ProtectionLevel = .standard) -> Configuration {
         try! Configuration(
             replicaCount: replicaCount,
             cluster: ClusterBinding(clusterName: "sim", epoch: 1),
@@ -127,8 +127,7 @@ public final class Simulation {
             stateTransferTimeoutTicks: 15,
             maxPendingRequests: 256,
             maxViewsAhead: 32,
-            protectionLevel: protectionLevel,
-            plantedBugs: plantedBugs
+            protectionLevel: protectionLevel
         )
     }
 
@@ -144,7 +143,7 @@ public final class Simulation {
     init(_ options: SimulationOptions) {
         precondition(options.twins <= options.replicaCount, "more twins than replicas")
         self.options = options
-        configuration = Simulation.configuration(replicaCount: options.replicaCount, protectionLevel: options.protectionLevel, plantedBugs: options.plantedBugs)
+        configuration = Simulation.configuration(replicaCount: options.replicaCount, protectionLevel: options.protectionLevel)
         keys = SimulatedKeys(scheme: options.keyScheme, replicaCount: options.replicaCount, clientCount: options.clientCount)
         verifier = keys.verifier
         random = SeededRandom(seed: options.seed)
@@ -160,7 +159,7 @@ public final class Simulation {
         for (index, id) in ids.enumerated() {
             let byzantine = options.byzantine != nil && options.byzantineReplicas.contains(id)
             let correct = !byzantine && !twinIDs.contains(id)
-            var replica = Replica(configuration: configuration, id: id, crypto: keys.crypto(for: id), service: SwarmMemory())
+            var replica = Replica(configuration: replicaConfiguration(correct: correct), id: id, crypto: replicaCrypto(for: id), service: SwarmMemory())
             replica.seedTimeoutJitter(Simulation.jitterSeed(options.seed, node: index, start: 0))
             nodes.append(Node(index: index, id: id, correct: correct, behavior: byzantine ? options.byzantine : nil, replica: replica))
         }
@@ -236,6 +235,7 @@ public final class Simulation {
             // The receiver's tap names the signer as the peer, as `MonitorTap` does.
             observe(message, at: to, .inbound, peer: message.payload.replicaSender)
             step(to) { $0.receive(message) }
+            if let second = plantedSecondVote(message, to: to) { step(to) { $0.receive(second) } }
         case let .reply(message, client):
             hash.mix(UInt64(client))
             hash.mix(message.frame)
@@ -285,7 +285,7 @@ public final class Simulation {
     /// invariants afterwards. A node marked to crash stops at a random directive, which
     /// may fall between a persist and the send it guards.
     func step(_ index: Int, _ input: (inout Replica<SwarmMemory>) -> [Directive]) {
-        var directives = input(&nodes[index].replica)
+        var directives = plantedOutbound(input(&nodes[index].replica), node: index)
         if let behavior = nodes[index].behavior {
             directives = byzantine(behavior, node: index, directives)
         }
@@ -298,6 +298,7 @@ public final class Simulation {
         if nodes[index].correct, nodes[index].up {
             checker.onStep(nodes[index].replica, node: index, time: time)
         }
+        for copy in plantedOwnVotes(directives, node: index) where nodes[index].up { step(index) { $0.receive(copy) } }
     }
 
     func perform(_ directives: [Directive], node index: Int, cutAt cut: Int?) {
@@ -309,7 +310,7 @@ public final class Simulation {
             }
             switch directive {
             case let .persist(record):
-                nodes[index].durable.apply(record)
+                if storageKeeps(record, correct: node.correct) { nodes[index].durable.apply(record) }
                 if node.correct, case let .committed(entry) = record { checker.onCommitted(entry, replica: node.id, time: time) }
             case let .broadcast(message):
                 observe(message, at: index, .outbound, peer: nil)
@@ -436,7 +437,7 @@ public final class Simulation {
         guard !nodes[index].up else { return }
         let node = nodes[index]
         do {
-            var replica = try Replica(restoring: node.durable, configuration: configuration, id: node.id, crypto: keys.crypto(for: node.id), service: SwarmMemory())
+            var replica = try Replica(restoring: node.durable, configuration: replicaConfiguration(correct: node.correct), id: node.id, crypto: replicaCrypto(for: node.id), service: SwarmMemory())
             replica.seedTimeoutJitter(Simulation.jitterSeed(options.seed, node: index, start: crashes))
             nodes[index].up = true
             let directives = replica.recover()

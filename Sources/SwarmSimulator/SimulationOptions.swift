@@ -33,7 +33,8 @@ public struct SimulationOptions: Sendable {
     /// Which replicas behave as `byzantine`; default: replica 0 (the first primary).
     public var byzantineReplicas: [ReplicaID]
     public var keyScheme: SimulatedKeys.Scheme
-    public var plantedBugs: PlantedBugs
+    /// Negative controls: bugs planted through the simulator's seams (PlantedFault.swift).
+    public var plantedFaults: Set<PlantedFault>
     public var clientCount: Int
     public var requestsPerClient: Int
     /// Random network and crash faults during the safety phase.
@@ -61,7 +62,7 @@ public struct SimulationOptions: Sendable {
         byzantine: ByzantineBehavior? = nil,
         byzantineReplicas: [ReplicaID] = [0],
         keyScheme: SimulatedKeys.Scheme = .test,
-        plantedBugs: PlantedBugs = [],
+        plantedFaults: Set<PlantedFault> = [],
         clientCount: Int = 4,
         requestsPerClient: Int = 8,
         faults: Bool = true,
@@ -74,7 +75,7 @@ public struct SimulationOptions: Sendable {
         self.byzantine = byzantine
         self.byzantineReplicas = byzantineReplicas
         self.keyScheme = keyScheme
-        self.plantedBugs = plantedBugs
+        self.plantedFaults = plantedFaults
         self.clientCount = clientCount
         self.requestsPerClient = requestsPerClient
         self.faults = faults
@@ -89,7 +90,7 @@ public struct SimulationOptions: Sendable {
         if let byzantine { words.append("--byzantine \(byzantine.rawValue) --byzantine-replicas \(byzantineReplicas.map(String.init).joined(separator: ","))") }
         if keyScheme == .ed25519 { words.append("--ed25519") }
         if !faults { words.append("--no-faults") }
-        if !plantedBugs.isEmpty { words.append("--planted-bug \(plantedBugs.rawValue)") }
+        for fault in plantedFaults.sorted() { words.append("--planted-fault \(fault.rawValue)") }
         if clientCount != 4 { words.append("--clients \(clientCount)") }
         if requestsPerClient != 8 { words.append("--requests \(requestsPerClient)") }
         if protectionLevel != .standard { words.append("--protection-level \(protectionLevel.rawValue)") }

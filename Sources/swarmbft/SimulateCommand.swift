@@ -22,7 +22,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Comma-separated ids of the Byzantine replicas.") var byzantineReplicas = "0"
     @Option(help: "Clients per run.") var clients = 4
     @Option(help: "Requests per client.") var requests = 8
-    @Option(help: "Planted bug mask (test-only negative controls).") var plantedBug: UInt8 = 0
+    @Option(help: "Test-only negative control, repeatable: a bug planted through the simulator's seams (\(PlantedFault.names)).") var plantedFault: [String] = []
     @Flag(help: "Use real Ed25519 for every seed.") var ed25519 = false
     @Flag(help: "Run without network and crash faults.") var noFaults = false
     @Flag(help: "Print the event trace of a single seed.") var trace = false
@@ -63,7 +63,10 @@ struct SimulateCommand: ParsableCommand {
         }
         options.clientCount = clients
         options.requestsPerClient = requests
-        options.plantedBugs = PlantedBugs(rawValue: plantedBug)
+        options.plantedFaults = try Set(plantedFault.map { name in
+            guard let fault = PlantedFault(rawValue: name) else { throw ValidationError("unknown planted fault '\(name)'; choose one of \(PlantedFault.names)") }
+            return fault
+        })
         options.faults = !noFaults
         options.keyScheme = ed25519 ? .ed25519 : .test
         options.trace = trace

@@ -9,7 +9,7 @@ struct Harness {
     let keys: SimulatedKeys
     var replicas: [Replica<SwarmMemory>]
 
-    init(replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, protectionLevel: ProtectionLevel = .standard, plantedBugs: PlantedBugs = []) throws {
+    init(replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, protectionLevel: ProtectionLevel = .standard) throws {
         configuration = try Configuration(
             replicaCount: replicaCount,
             cluster: ClusterBinding(clusterName: "unit", epoch: 1),
@@ -18,8 +18,7 @@ struct Harness {
             maxBatchRequests: 1,
             requestTimeoutTicks: 10,
             viewChangeTimeoutTicks: 10,
-            protectionLevel: protectionLevel,
-            plantedBugs: plantedBugs
+            protectionLevel: protectionLevel
         )
         let keys = SimulatedKeys(scheme: .test, replicaCount: replicaCount, clientCount: 4)
         let configuration = self.configuration

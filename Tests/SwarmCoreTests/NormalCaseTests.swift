@@ -51,14 +51,6 @@ struct NormalCaseTests {
         #expect(harness.replicas[1].logSequenceRange == nil)
     }
 
-    @Test("Negative control: with the watermark check planted out, the same PRE-PREPARE is accepted")
-    func watermarkNegativeControl() throws {
-        var harness = try Harness(watermarkWindow: 8, plantedBugs: .skipWatermarkCheck)
-        let request = harness.request(id: 1)
-        let far = harness.sign(.prePrepare(PrePrepare(sender: 0, view: 0, sequence: 9, digest: harness.batchDigest([request]), batch: [request])), as: 0)
-        #expect(!harness.replicas[1].receive(far).broadcasts.isEmpty)
-    }
-
     @Test("A PRE-PREPARE whose digest does not match its batch is refused")
     func badDigest() throws {
         var harness = try Harness()

@@ -25,29 +25,29 @@ struct NegativeControlTests {
         expectCaught(SimulationOptions(replicaCount: 4, twins: 2), [.agreement, .selfEquivocation], "f + 1 twins")
     }
 
-    @Test("Planted: prepared certificates dropped at view change")
+    @Test("Planted: VIEW-CHANGEs sent without their prepared certificates")
     func droppedCertificates() {
-        expectCaught(SimulationOptions(replicaCount: 4, plantedBugs: .dropPreparedCertificatesAtViewChange), [.agreement, .liveness, .durability], "dropped prepared certificates")
+        expectCaught(SimulationOptions(replicaCount: 4, plantedFaults: [.viewChangeWithoutCertificates]), [.agreement, .liveness, .durability], "dropped prepared certificates")
     }
 
     @Test("Planted: signature verification skipped, with a forging primary")
     func skippedVerification() {
-        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .forge, plantedBugs: .skipSignatureVerification), [.agreement], "skipped verification")
+        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .forge, plantedFaults: [.acceptingCrypto]), [.agreement], "skipped verification")
     }
 
-    @Test("Planted: a replica counted twice, with an equivocating primary")
+    @Test("Planted: each vote counted twice, with an equivocating primary that votes for both batches")
     func countedTwice() {
-        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .equivocate, plantedBugs: .countReplicaTwice), [.agreement], "counting a replica twice")
+        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .forge, plantedFaults: [.voteCountedTwice]), [.agreement], "counting a vote twice")
     }
 
-    @Test("Planted: lower views accepted, with a replaying replica")
-    func lowerViewAccepted() {
-        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .replay, plantedBugs: .acceptLowerView), [.viewDecreased, .agreement], "accepting a lower view")
+    @Test("Planted: storage that forgets the view, with crashes (a restarted replica goes back to an older view)")
+    func storageForgetsView() {
+        expectCaught(SimulationOptions(replicaCount: 4, plantedFaults: [.storageForgetsView]), [.viewDecreased, .agreement], "a forgotten view")
     }
 
-    @Test("Planted: watermark check skipped, with a flooding primary")
+    @Test("Planted: a window wider than the watermarks, with a flooding primary")
     func skippedWatermarks() {
-        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .flood, plantedBugs: .skipWatermarkCheck), within: 50, [.bound, .agreement], "skipped watermark check")
+        expectCaught(SimulationOptions(replicaCount: 4, byzantine: .flood, plantedFaults: [.windowBeyondWatermarks]), within: 50, [.bound, .agreement], "skipped watermark check")
     }
 
     @Test("Planted: an operator orders a correct replica quarantined (the quarantine checker fires)")
