@@ -109,7 +109,7 @@ let package = Package(
         ),
         .target(
             name: "SwarmEventSink",
-            dependencies: ["SwarmEvents", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SwarmEvents", "SwarmCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
@@ -158,7 +158,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "SwarmCrypto"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmTopology", "SwarmCompose", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -79,19 +79,16 @@ extension CertificateFile {
         }
         do {
             defer { close(descriptor) }
-            var written = 0
-            while written < contents.count {
-                let count = contents.withUnsafeBytes { buffer in
-                    writeSome(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw CryptoError(code: .ioFailure, message: "\(temporary): cannot write: \(errorText(errno))")
-                }
-                written += count
+            let failure = DurableWrite.writeFully(descriptor, contents)
+            guard failure == 0 else {
+                throw CryptoError(code: .ioFailure, message: "\(temporary): cannot write: \(errorText(failure))")
             }
-            guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else {
-                throw CryptoError(code: .ioFailure, message: "\(temporary): cannot set mode or sync: \(errorText(errno))")
+            guard fchmod(descriptor, mode) == 0 else {
+                throw CryptoError(code: .ioFailure, message: "\(temporary): cannot set mode: \(errorText(errno))")
+            }
+            let syncFailure = DurableWrite.sync(descriptor)
+            guard syncFailure == 0 else {
+                throw CryptoError(code: .ioFailure, message: "\(temporary): cannot sync: \(errorText(syncFailure))")
             }
         }
         guard rename(temporary, path) == 0 else {
@@ -146,10 +143,4 @@ extension CertificateFile {
     static func errorText(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
-}
-
-/// `write(2)`, reachable under this name from inside `CertificateFile`, whose
-/// own `write(_:directory:)` hides the C function there.
-private func writeSome(_ descriptor: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, pointer, count)
 }

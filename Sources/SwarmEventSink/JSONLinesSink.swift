@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SwarmCrypto
 import SwarmEvents
 
 /// Appends one CloudEvent per line. The file is its own position: on start the last
@@ -40,13 +41,10 @@ public final class JSONLinesSink: EventSink {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw SinkError("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            guard written > 0 else { throw SinkError("cannot write \(path): \(String(cString: strerror(errno)))") }
-            offset += written
-        }
-        guard fsync(descriptor) == 0 else { throw SinkError("cannot fsync \(path)") }
+        let failure = DurableWrite.writeFully(descriptor, bytes)
+        guard failure == 0 else { throw SinkError("cannot write \(path): \(DurableWrite.describe(failure))") }
+        let syncFailure = DurableWrite.sync(descriptor)
+        guard syncFailure == 0 else { throw SinkError("cannot fsync \(path): \(DurableWrite.describe(syncFailure))") }
         next = last.sequence + 1
     }
 }

@@ -98,7 +98,7 @@ public final class ReplicaNode {
 
         context = try ZMQContext(ioThreads: 1)
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
-        replicaUserIDs = Set(try publicCertificates.map { try ZMQ.z85Encode($0.curvePublicKey) })
+        replicaUserIDs = Set(try publicCertificates.map { try Z85.encode($0.curvePublicKey) })
         let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
         let log = logger
         authenticator = try ZAPAuthenticator(context: context, allowlist: [

@@ -102,13 +102,8 @@ public final class WriteAheadLog {
     }
 
     private static func writeFully(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else { throw WriteAheadLogError("cannot write \(path): \(String(cString: strerror(errno)))") }
-            offset += written
-        }
+        let failure = DurableWrite.writeFully(descriptor, bytes)
+        guard failure == 0 else { throw WriteAheadLogError("cannot write \(path): \(DurableWrite.describe(failure))") }
     }
 
     /// Appends records; they are durable only after `sync()`.
@@ -122,7 +117,8 @@ public final class WriteAheadLog {
     /// fsync: everything appended so far survives a crash after this returns.
     public func sync() throws {
         guard unsynced else { return }
-        guard fsync(descriptor) == 0 else { throw WriteAheadLogError("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+        let failure = DurableWrite.sync(descriptor)
+        guard failure == 0 else { throw WriteAheadLogError("cannot fsync \(path): \(DurableWrite.describe(failure))") }
         unsynced = false
     }
 

@@ -145,13 +145,12 @@ public final class SecurityLog {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw SecurityLogError("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            guard written > 0 else { throw SecurityLogError("cannot write \(path): \(String(cString: strerror(errno)))") }
-            offset += written
+        let failure = DurableWrite.writeFully(descriptor, bytes)
+        guard failure == 0 else { throw SecurityLogError("cannot write \(path): \(DurableWrite.describe(failure))") }
+        if settings.sync {
+            let syncFailure = DurableWrite.sync(descriptor)
+            guard syncFailure == 0 else { throw SecurityLogError("cannot fsync \(path): \(DurableWrite.describe(syncFailure))") }
         }
-        if settings.sync, fsync(descriptor) != 0 { throw SecurityLogError("cannot fsync \(path)") }
     }
 
     /// Retention: deletes whole segments whose newest entry is older than `before`,

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmCrypto
 import Testing
 @testable import ZeroMQ
 
@@ -74,6 +75,22 @@ struct BasicsTests {
         #expect { try ZMQ.z85Decode("Hell") } throws: { ($0 as? ZMQError)?.errno == EINVAL }
         #expect { try ZMQ.z85Decode("Hell\"") } throws: { $0 is ZMQError }
         #expect { try ZMQ.z85Decode("Hellé") } throws: { $0 is ZMQError }
+    }
+
+    @Test("libzmq's Z85 and the project's SwarmCrypto.Z85 agree on random keys, and refuse the same inputs")
+    func z85Differential() throws {
+        for count in [0, 4, 8, 32, 64, 132] {
+            for _ in 0 ..< 20 {
+                let bytes = SodiumRandom.bytes(count)
+                let text = try Z85.encode(bytes)
+                #expect(try ZMQ.z85Encode(bytes) == text)
+                #expect(try ZMQ.z85Decode(text) == bytes)
+            }
+        }
+        for bad in ["Hell", "Hell\"", "Hellé", "Hello\u{0}orld", "Hello World"] {
+            #expect(throws: (any Error).self) { try Z85.decode(bad) }
+            #expect(throws: (any Error).self) { try ZMQ.z85Decode(bad) }
+        }
     }
 
     @Test("zmq_curve_public derives the documented public keys from the documented secrets")
