@@ -18,7 +18,7 @@ extension ReplicaNode {
 
     func startDefenses() throws {
         try security.record(ReplicaEvents.started(topology, replica: id, configuration: configuration, protection: protection, misbehavior: misbehavior))
-        if let data = FileManager.default.contents(atPath: legacyQuarantinePath) {
+        if let data = try readLegacyQuarantines() {
             do {
                 for offender in try JSONDecoder().decode([ReplicaID].self, from: data) { try perform(replica.quarantine(offender).directives) }
                 try flush()
@@ -29,6 +29,19 @@ extension ReplicaNode {
             }
         }
         replica.seedTimeoutJitter(UInt64.random(in: .min ... .max))
+    }
+
+    /// The legacy file, if any, bounded: a list of at most n ids is a few bytes, so
+    /// anything larger than 64 KiB or not a regular file is refused and left in place,
+    /// never read.
+    func readLegacyQuarantines() throws -> Data? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: legacyQuarantinePath) else { return nil }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? .max
+        guard attributes[.type] as? FileAttributeType == .typeRegular, size <= 64 << 10 else {
+            logger.error("\(legacyQuarantinePath) is not a regular file of at most 64 KiB; left in place, not applied")
+            return nil
+        }
+        return FileManager.default.contents(atPath: legacyQuarantinePath)
     }
 
     func defensesTick() throws {

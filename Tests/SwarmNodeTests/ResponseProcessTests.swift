@@ -99,6 +99,16 @@ extension ProcessSuites {
             try? FileManager.default.removeItem(atPath: "\(cluster.directory)/data-2/status.json")
             try cluster.start(2)
             #expect(cluster.wait(seconds: 10) { cluster.status(2)?.quarantined == [3] }, "the migrated quarantine was not in the log")
+            // A legacy file beyond the bound (1 MiB, though valid JSON naming replica 3) is
+            // refused unread and left in place; the replica starts without applying it.
+            cluster.signal(0, SIGKILL)
+            let oversized = "\(cluster.directory)/data-0/quarantine.json"
+            #expect(FileManager.default.createFile(atPath: oversized, contents: Data((String(repeating: " ", count: 1 << 20) + "[3]").utf8)))
+            try? FileManager.default.removeItem(atPath: "\(cluster.directory)/data-0/status.json")
+            try cluster.start(0)
+            #expect(cluster.wait(seconds: 10) { cluster.status(0) != nil })
+            #expect(cluster.status(0)?.quarantined == [], "an oversized legacy file was applied")
+            #expect(FileManager.default.fileExists(atPath: oversized))
         }
 
         @Test("Admin overrides: signed by an admin key, at most f quarantined, replays and other keys refused")
