@@ -18,7 +18,7 @@ extension ReplicaNode {
 
     func startDefenses() throws {
         try security.record(ReplicaEvents.started(topology, replica: id, configuration: configuration, protection: protection, misbehavior: misbehavior))
-        if let data = try readLegacyQuarantines() {
+        if let data = readLegacyQuarantines() {
             do {
                 for offender in try JSONDecoder().decode([ReplicaID].self, from: data) { try perform(replica.quarantine(offender).directives) }
                 try flush()
@@ -34,7 +34,7 @@ extension ReplicaNode {
     /// The legacy file, if any, bounded: a list of at most n ids is a few bytes, so
     /// anything larger than 64 KiB or not a regular file is refused and left in place,
     /// never read.
-    func readLegacyQuarantines() throws -> Data? {
+    func readLegacyQuarantines() -> Data? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: legacyQuarantinePath) else { return nil }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? .max
         guard attributes[.type] as? FileAttributeType == .typeRegular, size <= 64 << 10 else {
