@@ -48,17 +48,12 @@ func monotonicNanoseconds() -> UInt64 {
 /// (docs/wire-protocol.md, 2.2). Sharing connections lets libzmq batch the messages of
 /// many clients into one system call each way, which is most of what a wake-up costs.
 final class BenchLane {
+    /// One closed-loop client: the shared client rule plus its key and timing.
     struct Client {
-        let key: ClientKey
         let signing: Ed25519.PrivateKey
-        var requestID: UInt64
-        var message: SignedMessage?
+        var core: ClientCore
+        var key: ClientKey { core.key }
         var sentNanoseconds: UInt64 = 0
-        var lastSendNanoseconds: UInt64 = 0
-        var replies: [ReplicaID: [UInt8]] = [:]
-        /// Whether every replica has seen a request of this client, so that each has a
-        /// route for its replies (docs/wire-protocol.md, 2.1).
-        var introduced = false
     }
 
     let topology: Topology
@@ -67,8 +62,6 @@ final class BenchLane {
     let payloadBytes: Int
     let sendRule: ClientSendRule
     let verifyReplies: Bool
-    var believedPrimary: ReplicaID = 0
-    let retransmitNanoseconds: UInt64
     let timeoutNanoseconds: UInt64
     let context: ZMQContext
     /// One DEALER per replica, indexed by replica id.
@@ -87,7 +80,7 @@ final class BenchLane {
         let replicaCertificates = try topology.replicaCertificates()
         verifier = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
         self.payloadBytes = payloadBytes
-        retransmitNanoseconds = UInt64(retransmitMilliseconds) * 1_000_000
+        let retransmitNanoseconds = UInt64(retransmitMilliseconds) * 1_000_000
         timeoutNanoseconds = UInt64(timeoutMilliseconds) * 1_000_000
         context = try ZMQContext(ioThreads: 1)
         // Request ids start from the clock, as in SwarmClient, so a rerun with the same
@@ -102,7 +95,8 @@ final class BenchLane {
         for certificate in certificates {
             let key = ClientKey(bytes: certificate.signing.publicKey.bytes)
             clientIndex[key] = clients.count
-            clients.append(Client(key: key, signing: certificate.signing, requestID: firstRequestID))
+            let core = ClientCore(configuration: configuration, key: key, sendRule: sendRule, retransmitAfter: retransmitNanoseconds, firstRequestID: firstRequestID)
+            clients.append(Client(signing: certificate.signing, core: core))
         }
     }
 
@@ -115,31 +109,28 @@ final class BenchLane {
     /// so that every request writes and replicas cannot answer from a cache.
     func operation(for index: Int) -> [UInt8] {
         var value = [UInt8](repeating: 0, count: payloadBytes)
-        withUnsafeBytes(of: clients[index].requestID.bigEndian) { bytes in
+        withUnsafeBytes(of: clients[index].core.nextRequestID.bigEndian) { bytes in
             for (offset, byte) in bytes.enumerated() where offset < value.count { value[offset] = byte }
         }
         return MemoryOperation.put(namespace: Array("bench".utf8), key: Array("client-\(index)".utf8), value: value).encoded()
     }
 
     func issue(_ index: Int, now: UInt64) {
-        clients[index].requestID += 1
-        let request = ClientRequest(client: clients[index].key, requestID: clients[index].requestID, readOnly: false, operation: operation(for: index))
         let signing = clients[index].signing
-        clients[index].message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { signing.sign($0).bytes }
+        let cluster = configuration.cluster
+        let output = clients[index].core.submit(operation: operation(for: index), now: now) { request in
+            SignedMessage.sign(.request(request), cluster: cluster) { signing.sign($0).bytes }
+        }
         result.clientSignatures += 1
-        clients[index].replies = [:]
         clients[index].sentNanoseconds = now
-        send(index, now: now, everyReplica: sendRule == .all || !clients[index].introduced)
-        clients[index].introduced = true
+        send(output)
     }
 
-    func send(_ index: Int, now: UInt64, everyReplica: Bool) {
-        guard let message = clients[index].message else { return }
-        let targets = everyReplica ? dealers[...] : dealers[Int(believedPrimary) ... Int(believedPrimary)]
-        for dealer in targets {
-            do { _ = try dealer.send([message.frame], flags: .dontWait) } catch { note("send: \(error)") }
+    func send(_ output: ClientCore.Output?) {
+        guard case let .send(message, targets)? = output else { return }
+        for target in targets {
+            do { _ = try dealers[Int(target)].send([message.frame], flags: .dontWait) } catch { note("send: \(error)") }
         }
-        clients[index].lastSendNanoseconds = now
     }
 
     func note(_ error: String) {
@@ -166,13 +157,13 @@ final class BenchLane {
             guard later >= nextTimerCheck else { continue }
             nextTimerCheck = later + 10_000_000
             for index in clients.indices {
-                let client = clients[index]
-                if later - client.sentNanoseconds >= timeoutNanoseconds {
+                if later - clients[index].sentNanoseconds >= timeoutNanoseconds {
                     result.timeouts += 1
+                    clients[index].core.abandon()
                     issue(index, now: later)
-                } else if later - client.lastSendNanoseconds >= retransmitNanoseconds {
+                } else if let retransmission = clients[index].core.tick(now: later) {
                     result.retransmissions += 1
-                    send(index, now: later, everyReplica: true)
+                    send(retransmission)
                 }
             }
         }
@@ -185,25 +176,30 @@ final class BenchLane {
                 guard let received = try socket.receiveMultipart(dontWait: true, maxFrames: 2) else { return }
                 frames = received
             } catch { note("receive: \(error)"); return }
-            // The connection is replica `replica`'s: a reply naming another sender is forged.
             guard frames.count == 1, let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits),
-                  reply.cluster == configuration.cluster, case let .reply(body) = reply.payload, body.sender == replica else {
+                  reply.cluster == configuration.cluster, case let .reply(body) = reply.payload else {
                 result.invalidReplies += 1
                 continue
             }
-            // Replies to an earlier request of this client (the f slowest replicas) are
-            // dropped unread, as SwarmClient does.
-            guard let index = clientIndex[body.client], body.requestID == clients[index].requestID, clients[index].message != nil else { continue }
-            if verifyReplies {
+            // The connection is replica `replica`'s: the client rule refuses a reply naming
+            // another sender, and drops replies to an earlier request unread (the f
+            // slowest replicas), as SwarmClient does.
+            guard let index = clientIndex[body.client] else { continue }
+            let unauthenticBefore = clients[index].core.unauthenticReplies
+            let accepted = clients[index].core.receive(body, connectedTo: replica) { [verifyReplies, verifier] in
+                guard verifyReplies else { return true }
                 result.clientVerifications += 1
-                guard verifier.verify(reply) else { result.invalidReplies += 1; continue }
+                return verifier.verify(reply)
             }
-            clients[index].replies[body.sender] = body.result
-            believedPrimary = configuration.primary(of: body.view)
-            let matching = clients[index].replies.values.filter { $0 == body.result }.count
-            if clients[index].replies.count - matching >= configuration.weakQuorum { result.mismatchedReplies += 1 }
-            guard matching >= configuration.weakQuorum else { continue }
-            complete(index, schedule: schedule)
+            if body.sender != replica || clients[index].core.unauthenticReplies > unauthenticBefore {
+                result.invalidReplies += 1
+            }
+            if case .accepted? = accepted {
+                complete(index, schedule: schedule)
+            } else if let replies = clients[index].core.pending?.replies,
+                      replies.count - replies.values.filter({ $0 == body.result }).count >= configuration.weakQuorum {
+                result.mismatchedReplies += 1
+            }
         }
     }
 
@@ -218,7 +214,6 @@ final class BenchLane {
         } else {
             result.completedDuringWarmup += 1
         }
-        clients[index].message = nil
         if now < schedule.endNanoseconds { issue(index, now: now) }
     }
 }

@@ -1,6 +1,7 @@
 import SwarmOrchestrator
 import Foundation
 import SwarmClient
+import SwarmCore
 
 /// The parameters of one `swarmbft bench` run; echoed in its report.
 public struct BenchOptions: Codable, Sendable {

@@ -35,15 +35,19 @@ public final class SwarmClient {
     /// shows up here, so the client can say "not authorised" instead of timing out.
     var monitors: [ReplicaID: SocketMonitor] = [:]
     var refusedBy = Set<ReplicaID>()
-    /// Request ids increase monotonically; they start from the clock so that a restarted
-    /// client with the same key is not mistaken for a replay.
-    var nextRequestID: UInt64
+    /// The client rule (request ids, send rule, retransmission, reply quorum), shared with
+    /// the benchmark and the simulator. Request ids start from the clock so that a
+    /// restarted client with the same key is not mistaken for a replay.
+    var core: ClientCore
     public var timeoutMilliseconds = 10_000
     /// Whether each reply's Ed25519 signature is checked as well as its connection. The
     /// CURVE connection already authenticates the replica; the signature makes the reply
     /// a proof that can be shown to others, which costs a verification per reply.
     public var verifiesReplySignatures = true
-    public var retransmitMilliseconds = 1_000
+    public var retransmitMilliseconds: Int {
+        get { Int(core.retransmitAfter) }
+        set { core.retransmitAfter = UInt64(max(1, newValue)) }
+    }
 
     public init(topology: Topology, certificate: SecretCertificate) throws {
         self.topology = topology
@@ -52,7 +56,10 @@ public final class SwarmClient {
         key = ClientKey(bytes: certificate.signing.publicKey.bytes)
         let replicaCertificates = try topology.replicaCertificates()
         verifier = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
-        nextRequestID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        // Every request goes to every replica at once (`.all`): backups forward it to
+        // the primary and start their timers, so a faulty primary is replaced (section 2.5).
+        core = ClientCore(configuration: configuration, key: key, sendRule: .all, retransmitAfter: 1_000,
+                          firstRequestID: UInt64(Date().timeIntervalSince1970 * 1_000_000))
         context = try ZMQContext(ioThreads: 1)
         for replica in topology.replicas {
             let dealer = try replica.connectClientDealer(context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
@@ -76,19 +83,13 @@ public final class SwarmClient {
 
     /// Submits a raw operation and waits for f + 1 matching replies.
     public func submit(_ operation: [UInt8]) throws -> [UInt8] {
-        let request = ClientRequest(client: key, requestID: nextRequestID, readOnly: false, operation: operation)
-        nextRequestID += 1
-        let message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { signing.sign($0).bytes }
-        return try awaitReplies(message, request: request, needed: configuration.weakQuorum, timeoutMilliseconds: timeoutMilliseconds)
+        try awaitReplies(operation, readOnly: false, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Tries a read-only operation unordered; nil when q replicas did not agree in time.
     func submitReadOnly(_ operation: [UInt8]) throws -> [UInt8]? {
-        let request = ClientRequest(client: key, requestID: nextRequestID, readOnly: true, operation: operation)
-        nextRequestID += 1
-        let message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { signing.sign($0).bytes }
         do {
-            return try awaitReplies(message, request: request, needed: configuration.quorum, timeoutMilliseconds: fastPathTimeoutMilliseconds)
+            return try awaitReplies(operation, readOnly: true, timeoutMilliseconds: fastPathTimeoutMilliseconds)
         } catch let error as ClientError where error.code == .timeout {
             return nil
         }
@@ -108,17 +109,20 @@ public final class SwarmClient {
         }
     }
 
-    func awaitReplies(_ message: SignedMessage, request: ClientRequest, needed: Int, timeoutMilliseconds: Int) throws -> [UInt8] {
-        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
-        var replies: [ReplicaID: [UInt8]] = [:]
-        var lastSend = Date.distantPast
+    /// Runs one request through the client rule: sends what it says, feeds it every reply
+    /// and tick, and returns the result it accepts.
+    func awaitReplies(_ operation: [UInt8], readOnly: Bool, timeoutMilliseconds: Int) throws -> [UInt8] {
+        let start = monotonicMilliseconds()
+        func now() -> UInt64 { UInt64(max(0, monotonicMilliseconds() - start)) }
+        let cluster = configuration.cluster, signing = self.signing
+        var output: ClientCore.Output? = core.submit(operation: operation, readOnly: readOnly, now: now()) { request in
+            SignedMessage.sign(.request(request), cluster: cluster) { signing.sign($0).bytes }
+        }
+        defer { core.abandon() }
         var items = topology.replicas.map { PollItem(socket: dealers[$0.id]!, events: .pollIn) }
-        while Date() < deadline {
-            if Date().timeIntervalSince(lastSend) * 1000 >= Double(retransmitMilliseconds) {
-                // Sent to every replica: backups forward it to the primary and start their
-                // timers, so a faulty primary is replaced (section 2.5).
-                for dealer in dealers.values { _ = try? dealer.send([message.frame], flags: .dontWait) }
-                lastSend = Date()
+        while now() < UInt64(timeoutMilliseconds) {
+            if case let .send(message, targets)? = output {
+                for target in targets { _ = try? dealers[target]?.send([message.frame], flags: .dontWait) }
             }
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
             for (replica, monitor) in monitors {
@@ -139,16 +143,15 @@ public final class SwarmClient {
                     // is looked at; the signature is checked too unless switched off
                     // (docs/wire-protocol.md, 2.2).
                     guard frames.count == 1, let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits),
-                          reply.cluster == configuration.cluster, case let .reply(body) = reply.payload, body.sender == connectedTo,
-                          body.client == key, body.requestID == request.requestID, !verifiesReplySignatures || verifier.verify(reply) else { continue }
-                    replies[body.sender] = body.result
-                    if replies.values.filter({ $0 == body.result }).count >= needed {
-                        return body.result
-                    }
+                          reply.cluster == configuration.cluster, case let .reply(body) = reply.payload else { continue }
+                    let accepted = core.receive(body, connectedTo: connectedTo) { !verifiesReplySignatures || verifier.verify(reply) }
+                    if case let .accepted(_, result, _)? = accepted { return result }
                 }
             }
+            output = core.tick(now: now())
         }
-        throw ClientError(.timeout, "no \(needed == configuration.weakQuorum ? "f + 1" : "q") = \(needed) matching replies within \(timeoutMilliseconds) ms (\(replies.count) replies received)")
+        let needed = readOnly ? configuration.quorum : configuration.weakQuorum
+        throw ClientError(.timeout, "no \(readOnly ? "q" : "f + 1") = \(needed) matching replies within \(timeoutMilliseconds) ms (\(core.repliesReceived) replies received)")
     }
 
     /// Asks one replica for its status JSON over its ROUTER.

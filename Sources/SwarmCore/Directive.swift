@@ -15,7 +15,7 @@ public enum Directive: Sendable, Equatable {
     /// Send to one replica.
     case send(SignedMessage, to: ReplicaID)
     /// Sign this reply with the replica's key and send it to the client. Signing is left
-    /// to the shell so that it can run off the owner thread.
+    /// to the shell, which holds the key (the node signs on its owner thread).
     case reply(Reply, readOnly: Bool)
     /// A batch was executed at `sequence`; for observers, checkers and metrics.
     case executed(ExecutedBatch)

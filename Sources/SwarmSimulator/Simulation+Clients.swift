@@ -2,30 +2,34 @@ import SwarmCore
 import SwarmWire
 
 extension Simulation {
-    /// A closed-loop client: one outstanding request, sent to the primary it believes in,
-    /// broadcast to every replica when no answer comes (section 2.1).
+    /// A client retransmits after 30 of its ticks without a result.
+    static let clientRetransmitTicks = 30
+
+    /// A closed-loop client running `ClientCore`: one outstanding request, its first send
+    /// by the client rule, sent again to every replica when no result comes (section 2.1).
     func clientTick(_ index: Int) {
         var client = clients[index]
         defer { clients[index] = client }
-        if let pending = client.pending {
-            if time - client.lastSend >= 30 * tickPeriodBase {
-                client.lastSend = time
-                for replica in 0 ..< options.replicaCount { transmitFromClient(pending, client: index, to: ReplicaID(replica)) }
-            }
+        let now = UInt64(time)
+        if client.core.pending != nil {
+            if let output = client.core.tick(now: now) { perform(output, client: index) }
             return
         }
         guard client.completed < options.requestsPerClient, time >= client.nextSendTime else { return }
         let operation = nextOperation()
-        let request = ClientRequest(client: client.key, requestID: client.nextRequestID, operation: operation)
-        client.nextRequestID += 1
-        let message = keys.signRequest(request, client: index, cluster: configuration.cluster)
-        let key = RequestKey(client: client.key, requestID: request.requestID)
-        checker.issued[key] = operation
-        client.pending = message
-        client.pendingKey = key
-        client.replies = [:]
-        client.lastSend = time
-        transmitFromClient(message, client: index, to: configuration.primary(of: client.believedView))
+        let cluster = configuration.cluster
+        let output = client.core.submit(operation: operation, now: now) { request in
+            keys.signRequest(request, client: index, cluster: cluster)
+        }
+        if case let .send(message, _) = output, case let .request(request) = message.payload {
+            checker.issued[RequestKey(client: request.client, requestID: request.requestID)] = operation
+        }
+        perform(output, client: index)
+    }
+
+    func perform(_ output: ClientCore.Output, client index: Int) {
+        guard case let .send(message, targets) = output else { return }
+        for replica in targets { transmitFromClient(message, client: index, to: replica) }
     }
 
     func nextOperation() -> [UInt8] {
@@ -39,21 +43,16 @@ extension Simulation {
         }
     }
 
-    /// A result counts once f + 1 distinct replicas sent the same one: at least one of
-    /// them is correct.
+    /// A verified reply goes to the client's core; a result counts once f + 1 distinct
+    /// replicas sent it (at least one of them is correct).
     func clientReceive(_ message: SignedMessage, client index: Int) {
-        guard verifier.verify(message), case let .reply(reply) = message.payload else { return }
+        guard case let .reply(reply) = message.payload else { return }
         var client = clients[index]
         defer { clients[index] = client }
-        guard let key = client.pendingKey, reply.client == client.key, reply.requestID == key.requestID else { return }
-        client.replies[reply.sender] = reply.result
-        let matching = client.replies.values.filter { $0 == reply.result }.count
-        guard matching >= configuration.weakQuorum else { return }
-        if !options.isSafetyOnly { checker.onClientAccepted(key, result: reply.result, time: time) }
+        guard case let .accepted(requestID, result, _) = client.core.receive(reply, authentic: { verifier.verify(message) }) else { return }
+        let key = RequestKey(client: client.key, requestID: requestID)
+        if !options.isSafetyOnly { checker.onClientAccepted(key, result: result, time: time) }
         client.completed += 1
-        client.pending = nil
-        client.pendingKey = nil
-        client.believedView = max(client.believedView, reply.view)
         client.nextSendTime = time + random.int(0 ... 50)
         if healed { acceptedAfterHeal += 1 }
     }

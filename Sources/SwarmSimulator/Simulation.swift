@@ -67,17 +67,14 @@ public final class Simulation {
         var recorded: [SignedMessage] = []
     }
 
+    /// A simulated client: the shipping client rule (`ClientCore`) plus the workload's
+    /// pacing. Only the pacing draws from the seed.
     struct Client {
         let index: Int
-        let key: ClientKey
-        var nextRequestID: UInt64 = 1
-        var pending: SignedMessage?
-        var pendingKey: RequestKey?
-        var lastSend = 0
+        var core: ClientCore
+        var key: ClientKey { core.key }
         var nextSendTime = 0
-        var replies: [ReplicaID: [UInt8]] = [:]
         var completed = 0
-        var believedView: ViewNumber = 0
     }
 
     let options: SimulationOptions
@@ -163,7 +160,13 @@ public final class Simulation {
             replica.seedTimeoutJitter(Simulation.jitterSeed(options.seed, node: index, start: 0))
             nodes.append(Node(index: index, id: id, correct: correct, behavior: byzantine ? options.byzantine : nil, replica: replica))
         }
-        clients = keys.clientKeys.enumerated().map { Client(index: $0, key: $1) }
+        let configuration = self.configuration
+        let retransmitAfter = UInt64(Simulation.clientRetransmitTicks * tickPeriodBase)
+        clients = keys.clientKeys.enumerated().map { index, key in
+            // The paper's client (section 2.1): first to the primary it believes in, then
+            // to every replica. The simulated network needs no reply route.
+            Client(index: index, core: ClientCore(configuration: configuration, key: key, sendRule: .primaryFirst, introducesItself: false, retransmitAfter: retransmitAfter))
+        }
     }
 
     func execute() -> SimulationResult {
@@ -474,7 +477,7 @@ public final class Simulation {
     /// S3 at the end: every request a client accepted is in every correct replica's state.
     func checkDurabilityAtEnd() {
         for client in clients {
-            let accepted = client.nextRequestID - (client.pending == nil ? 1 : 2)
+            let accepted = client.core.nextRequestID - (client.core.pending == nil ? 1 : 2)
             guard accepted > 0 else { continue }
             for node in nodes where node.correct {
                 let executed = node.replica.lastExecutedRequestID(for: client.key) ?? 0

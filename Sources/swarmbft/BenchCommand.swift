@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwarmClient
+import SwarmCore
 import SwarmBench
 import SwarmOrchestrator
 
