@@ -49,6 +49,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "SwarmMemory",
+            dependencies: ["SwarmCore", "SwarmWire"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "SwarmMonitorCore",
             dependencies: ["SwarmCore", "SwarmWire"],
             swiftSettings: strict
@@ -84,7 +89,7 @@ let package = Package(
         .target(
             name: "SwarmNode",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmTopology", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
+                "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmTopology", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -114,7 +119,7 @@ let package = Package(
         ),
         .target(
             name: "SwarmClient",
-            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmTopology", "ZeroMQ"],
+            dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmTopology", "ZeroMQ"],
             swiftSettings: strict
         ),
 
@@ -126,13 +131,13 @@ let package = Package(
         ),
         .target(
             name: "SwarmOrchestrator",
-            dependencies: ["SwarmTopology", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog"],
+            dependencies: ["SwarmTopology", "SwarmClient", "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog"],
             swiftSettings: strict
         ),
         .target(
             name: "SwarmBench",
             dependencies: [
-                "SwarmOrchestrator", "SwarmTopology", "SwarmClient", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
+                "SwarmOrchestrator", "SwarmTopology", "SwarmClient", "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict
@@ -141,7 +146,7 @@ let package = Package(
         // MARK: Simulation (drives the pure core with seeded faults)
         .target(
             name: "SwarmSimulator",
-            dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmMonitorCore"],
+            dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmMonitorCore"],
             swiftSettings: strict
         ),
 
@@ -149,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmTopology", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator", "SwarmCompose", "SwarmBench",
+                "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmTopology", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator", "SwarmCompose", "SwarmBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -160,8 +165,9 @@ let package = Package(
         .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "SwarmCrypto"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
-        .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmTopology", "SwarmCompose", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
+        .testTarget(name: "SwarmMemoryTests", dependencies: ["SwarmMemory", "SwarmCore", "SwarmWire"]),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmMemory", "SwarmTopology", "SwarmCompose", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator"]),
         .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmEventSink", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ"]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),

@@ -4,6 +4,7 @@ import Histogram
 import SwarmAuth
 import SwarmClient
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmTopology
 import SwarmWire

@@ -1,5 +1,6 @@
 import Dispatch
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmTopology
 import SwarmWire

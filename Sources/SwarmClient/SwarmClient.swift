@@ -1,6 +1,7 @@
 import Foundation
 import SwarmAuth
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmTopology
 import SwarmWire

@@ -1,5 +1,6 @@
 import SwarmTopology
 import SwarmCore
+import SwarmMemory
 import SwarmWire
 
 /// Fault injection for test beds and demos (`swarmbft node --misbehave KIND`), refused

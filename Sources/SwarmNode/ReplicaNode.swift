@@ -6,6 +6,7 @@ import Logging
 import SwarmTopology
 import SwarmAuth
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmMonitorCore
 import SwarmSecurityLog

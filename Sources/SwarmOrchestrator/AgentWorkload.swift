@@ -1,6 +1,7 @@
 import Foundation
 import SwarmClient
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmTopology
 import SwarmWire

@@ -1,4 +1,5 @@
 import SwarmCore
+import SwarmMemory
 import SwarmWire
 
 extension Simulation {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwarmClient
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmTopology
 

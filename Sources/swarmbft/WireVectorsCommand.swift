@@ -1,5 +1,6 @@
 import ArgumentParser
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmWire
 

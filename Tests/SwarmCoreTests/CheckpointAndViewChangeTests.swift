@@ -1,5 +1,6 @@
 import Testing
 import SwarmCore
+import SwarmMemory
 import SwarmWire
 
 @Suite("Checkpoints (section 2.4), view changes (section 2.5) and recovery")

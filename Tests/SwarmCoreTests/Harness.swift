@@ -1,4 +1,5 @@
 import SwarmCore
+import SwarmMemory
 import SwarmSimulator
 import SwarmWire
 

@@ -1,5 +1,6 @@
 import Testing
 import SwarmCore
+import SwarmMemory
 import SwarmWire
 
 /// One test per rule of the normal case (Castro and Liskov, TOCS 2002, section 2.3), in

@@ -1,5 +1,6 @@
 import Testing
 import SwarmCore
+import SwarmMemory
 import SwarmWire
 
 /// Quarantine is protocol state: decided by the core from evidence it verifies against its

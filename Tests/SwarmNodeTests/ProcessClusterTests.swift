@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SwarmClient
 import SwarmCore
+import SwarmMemory
 import SwarmCrypto
 import SwarmNode
 import SwarmTopology

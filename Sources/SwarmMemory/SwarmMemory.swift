@@ -1,3 +1,4 @@
+import SwarmCore
 import SwarmWire
 
 /// The swarm memory: the default replicated service, a namespaced key-value store with a

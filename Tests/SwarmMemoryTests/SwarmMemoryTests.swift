@@ -1,5 +1,6 @@
 import Testing
 import SwarmCore
+import SwarmMemory
 import SwarmWire
 
 @Suite("Swarm memory service")

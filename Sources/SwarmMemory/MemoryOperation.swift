@@ -1,3 +1,4 @@
+import SwarmCore
 import SwarmWire
 
 /// Operations of the swarm memory, the default replicated service: a namespaced key-value
