@@ -150,6 +150,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: Test support (linked by test targets only)
+        .target(
+            name: "SwarmTestKit",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+
         // MARK: Command line
         .executableTarget(
             name: "swarmbft",
@@ -161,16 +168,24 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Tests
-        .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto"]),
+        // MARK: Tests (one target per source target it tests; SwarmProcessTests starts real processes)
+        .testTarget(name: "SwarmCryptoTests", dependencies: ["SwarmCrypto", "SwarmTestKit"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "SwarmCrypto"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
-        .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmSimulator"]),
+        .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire", "SwarmSimulator"]),
         .testTarget(name: "SwarmMemoryTests", dependencies: ["SwarmMemory", "SwarmCore", "SwarmWire"]),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmMemory", "SwarmTopology", "SwarmCompose", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmOrchestrator", "SwarmCore", "SwarmWire", "SwarmCrypto", "SwarmEvents", "SwarmEventSink", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator"]),
-        .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmEventSink", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ"]),
-        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore", "SwarmAuth", "SwarmCrypto"]),
+        .testTarget(name: "SwarmMonitorCoreTests", dependencies: ["SwarmMonitorCore", "SwarmCore", "SwarmWire", "SwarmAuth", "SwarmCrypto", "SwarmSimulator"]),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmTopology", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmAuth", "SwarmCrypto", "ZeroMQ", "SwarmTestKit"]),
+        .testTarget(name: "SwarmComposeTests", dependencies: ["SwarmCompose", "SwarmTopology", "SwarmWire", "SwarmTestKit"]),
+        .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator", "SwarmTestKit"]),
+        .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ", "SwarmTestKit"]),
+        .testTarget(name: "SwarmEventSinkTests", dependencies: ["SwarmEventSink", "SwarmEvents", "SwarmTestKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore"]),
+        .testTarget(name: "SwarmProcessTests", dependencies: [
+            "SwarmNode", "SwarmMemory", "SwarmTopology", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmMonitorCore", "SwarmOrchestrator", "SwarmSecurityLog",
+            "SwarmCore", "SwarmWire", "SwarmCrypto", "ZeroMQ", "SwarmEvents", "SwarmEventSink", "SwarmTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "swarmbftTests", dependencies: ["SwarmTestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import SwarmCrypto
+import SwarmTestKit
 
 @Suite("DurableWrite: the one write-fully-and-fsync loop")
 struct DurableWriteTests {
@@ -36,7 +37,7 @@ struct DurableWriteTests {
     func failures() throws {
         #expect(DurableWrite.writeFully(-1, [1, 2, 3]) == EBADF)
         #expect(DurableWrite.sync(-1) == EBADF)
-        let path = NSTemporaryDirectory() + "durable-write-\(getpid())"
+        let path = TestKit.scratchPath("durable-write")
         let descriptor = open(path, O_RDONLY | O_CREAT, 0o600)
         defer { close(descriptor); unlink(path) }
         #expect(DurableWrite.writeFully(descriptor, [1]) == EBADF, "a read-only descriptor")

@@ -4,6 +4,7 @@ import SwarmCrypto
 import SwarmEvents
 import SwarmSecurityLog
 import ZeroMQ
+import SwarmTestKit
 
 @Suite("Event stream: publish once durable, catch up from the log", .serialized)
 struct StreamTests {
@@ -19,7 +20,7 @@ struct StreamTests {
         settings.batchEntries = 10
         settings.segmentEntries = 200
         let signing = try Ed25519.PrivateKey(seed: Blake2b.hash256(Array("stream".utf8)))
-        let log = try SecurityLog(directory: temporaryPath("log"), signing: signing, macKey: Blake2b.hash256([1]), settings: settings)
+        let log = try SecurityLog(directory: TestKit.scratchPath("log"), signing: signing, macKey: Blake2b.hash256([1]), settings: settings)
         let context = try ZMQContext(ioThreads: 1)
         // Ports the kernel picks: other tests run clusters on fixed ranges at the same time.
         let journal = try EventJournal(log: log, swarmID: "swarm-1-abc", node: "monitor", context: context, publishEndpoint: "tcp://127.0.0.1:*", catchupEndpoint: "tcp://127.0.0.1:*", curve: nil)

@@ -4,11 +4,12 @@ import SwarmCore
 import SwarmNode
 import SwarmTopology
 import SwarmWire
+import SwarmTestKit
 
 @Suite("Write-ahead log")
 struct WriteAheadLogTests {
     func directory() -> String {
-        let path = NSTemporaryDirectory() + "swarmbft-wal-\(UUID().uuidString)"
+        let path = TestKit.scratchPath("wal")
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

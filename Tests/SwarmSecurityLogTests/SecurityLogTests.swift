@@ -3,6 +3,7 @@ import Testing
 import SwarmCrypto
 import SwarmSecurityLog
 import SwarmSimulator
+import SwarmTestKit
 
 /// ACCEPTANCE 10: a tamper-evident log. Every corruption is detected at the first bad
 /// entry; clean logs never raise an alarm; pruning by retention leaves a log that verifies.
@@ -12,7 +13,7 @@ struct SecurityLogTests {
     let macKey = Blake2b.hash256(Array("log-mac".utf8))
 
     func directory() -> String {
-        let path = NSTemporaryDirectory() + "swarmbft-log-\(UUID().uuidString.prefix(8))"
+        let path = TestKit.scratchPath("log")
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -221,7 +222,7 @@ struct SecurityLogRangeTests {
         settings.batchEntries = batch
         settings.segmentEntries = segment
         settings.sync = false
-        let path = NSTemporaryDirectory() + "swarmbft-range-\(UUID().uuidString.prefix(8))"
+        let path = TestKit.scratchPath("range")
         return try SecurityLog(directory: path, signing: signing, macKey: macKey, settings: settings)
     }
 

@@ -5,6 +5,7 @@ import SwarmClient
 import SwarmNode
 import SwarmTopology
 import SwarmOrchestrator
+import SwarmTestKit
 
 extension ProcessSuites {
     /// [PROC] `swarmbft bench` and the `LocalMesh` under it, on real replica processes. They
@@ -15,7 +16,7 @@ extension ProcessSuites {
         @Test("bench --duration 2 --clients 4 --json prints one sane JSON object that echoes its parameters")
         func shortBenchJSON() throws {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: LocalCluster.findBinary())
+            process.executableURL = URL(fileURLWithPath: TestKit.swarmbftBinary())
             process.arguments = ["bench", "--replicas", "4", "--duration", "2", "--warmup", "1", "--clients", "4", "--payload", "64", "--json"]
             let output = Pipe()
             process.standardOutput = output
@@ -55,10 +56,10 @@ extension ProcessSuites {
 
         @Test("LocalMesh: 4 processes get ready, serve a client, survive kill -9 and restart of a backup, and stop on SIGTERM")
         func localMeshLifecycle() throws {
-            let directory = NSTemporaryDirectory() + "swarmbft-mesh-\(UUID().uuidString.prefix(8))"
+            let directory = TestKit.scratchPath("mesh")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             var options = LocalMesh.Options()
-            options.binaryPath = LocalCluster.findBinary()
+            options.binaryPath = TestKit.swarmbftBinary()
             // Probed rather than taken from LocalCluster's counter: suites run in parallel, and
             // a range another cluster holds makes a replica fail to bind.
             options.basePort = try #require(LocalMesh.freeBasePort(candidates: stride(from: 61_000 - 400 * Int(getpid() % 20), to: 20_000, by: -400)))

@@ -3,15 +3,16 @@ import Testing
 import SwarmCrypto
 import SwarmNode
 import SwarmTopology
+import SwarmTestKit
 
 @Suite("Topology files", .serialized)
 struct TopologyTests {
-    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("topology").path
+    static let examples = TestKit.repositoryFile("topology")
 
     func generated() throws -> (directory: String, text: String) {
         let cluster = try LocalCluster()
         // Keep the directory alive beyond the cluster object: copy it.
-        let copy = NSTemporaryDirectory() + "swarmbft-topology-\(UUID().uuidString.prefix(8))"
+        let copy = TestKit.scratchPath("topology")
         try FileManager.default.copyItem(atPath: cluster.directory, toPath: copy)
         return (copy, try String(contentsOfFile: copy + "/topology.yaml", encoding: .utf8))
     }

@@ -4,6 +4,7 @@ import SwarmCrypto
 import SwarmNode
 import SwarmTopology
 import SwarmOrchestrator
+import SwarmTestKit
 
 struct ClusterError: Error, CustomStringConvertible { let description: String }
 
@@ -16,22 +17,13 @@ final class LocalCluster {
     var processes: [Int: Process] = [:]
     let topologyPath: String
 
-    static func findBinary() -> String {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleDirectory.appendingPathComponent("swarmbft").path,
-                          bundleDirectory.deletingLastPathComponent().appendingPathComponent("swarmbft").path] {
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/swarmbft").path
-    }
-
     /// A port range unlikely to be in use: derived from the process id and a counter.
     nonisolated(unsafe) static var nextBase = 20_000 + Int(getpid() % 400) * 100
 
     init(replicas: Int = 4, timeouts: [String: Int] = [:], testMode: Bool = false, protectionLevel: String = "standard") throws {
         replicaCount = replicas
-        binary = Self.findBinary()
-        directory = NSTemporaryDirectory() + "swarmbft-proc-\(UUID().uuidString.prefix(8))"
+        binary = TestKit.swarmbftBinary()
+        directory = TestKit.scratchPath("proc")
         topologyPath = directory + "/topology.yaml"
         Self.nextBase += 1000
         if Self.nextBase > 60_000 { Self.nextBase = 20_000 }
@@ -147,7 +139,7 @@ final class LocalCluster {
     /// (standard output, and standard error too unless `errors` is false).
     static func swarmbft(_ arguments: [String], errors: Bool = true) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: findBinary())
+        process.executableURL = URL(fileURLWithPath: TestKit.swarmbftBinary())
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe

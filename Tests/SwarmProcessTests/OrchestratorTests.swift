@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SwarmOrchestrator
+import SwarmTestKit
 
 extension ProcessSuites {
     /// Issue #7: `swarmbft up` driven headless, and `swarmbft deploy` with the seed's flags.
@@ -15,7 +16,7 @@ extension ProcessSuites {
             }
         }
 
-        func temporaryDirectory(_ name: String) -> String { NSTemporaryDirectory() + "swarmbft-\(name)-\(UUID().uuidString.prefix(8))" }
+        func temporaryDirectory(_ name: String) -> String { TestKit.scratchPath(name) }
 
         @Test("up --duration --json: commits and a healthy threat level")
         func upHealthy() throws {

@@ -3,19 +3,19 @@ import GRDB
 import Testing
 import SwarmEventSink
 import SwarmEvents
+import SwarmTestKit
 
 func delivered(_ sequence: UInt64, type: String = "flooding") -> DeliveredEvent {
     let cloudEvent = CloudEvent(SecurityEvent(type: type, severity: .high, subject: "replica-1", summary: "event \(sequence)", isFinding: true), sequence: sequence, swarmID: "swarm-1-abc", node: "monitor", timeMicroseconds: 1_000_000 * sequence)
     return DeliveredEvent(sequence: sequence, topic: cloudEvent.topic, event: cloudEvent, json: cloudEvent.encoded())
 }
 
-func temporaryPath(_ name: String) -> String { NSTemporaryDirectory() + "swarmbft-sink-\(UUID().uuidString.prefix(8))-\(name)" }
 
 @Suite("Event sinks resume exactly where they stopped")
 struct SinkTests {
     @Test("SQLite: the claude-flow memory_entries layout, one row per event, re-delivery overwrites, position commits with the rows")
     func sqlite() throws {
-        let path = temporaryPath("memory.db")
+        let path = TestKit.scratchPath("memory.db")
         let sink = try SQLiteSink(path: path, stream: "tcp://127.0.0.1:1")
         #expect(try sink.nextSequence() == nil)
         try sink.write((0 ..< 5).map { delivered($0) })
@@ -39,7 +39,7 @@ struct SinkTests {
 
     @Test("JSON lines: a line cut short by a crash is removed and the sink resumes after the last whole line")
     func jsonLines() throws {
-        let path = temporaryPath("events.jsonl")
+        let path = TestKit.scratchPath("events.jsonl")
         let sink = try JSONLinesSink(path: path)
         try sink.write((0 ..< 4).map { delivered($0) })
         // A crash in the middle of the next write leaves half a line.
@@ -59,8 +59,8 @@ struct SinkTests {
 
     @Test("Exec: each event on standard input, position after success, a failing command stops the sink")
     func exec() throws {
-        let output = temporaryPath("exec-out")
-        let state = temporaryPath("exec.position")
+        let output = TestKit.scratchPath("exec-out")
+        let state = TestKit.scratchPath("exec.position")
         let sink = ExecSink(command: "cat >> \(output); echo \"$SWARMBFT_EVENT_SEQUENCE\" >> \(output).seq", statePath: state)
         try sink.write([delivered(0), delivered(1)])
         #expect(try sink.nextSequence() == 2)

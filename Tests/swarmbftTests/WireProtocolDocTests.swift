@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SwarmTestKit
 
 /// docs/wire-protocol.md must stay true to the code: its test vectors are exactly what
 /// the real encoder and signer produce (`swarmbft wire-vectors`).
@@ -8,14 +9,14 @@ struct WireProtocolDocTests {
     @Test("The documented test vectors are what the code produces")
     func vectorsMatch() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: LocalCluster.findBinary())
+        process.executableURL = URL(fileURLWithPath: TestKit.swarmbftBinary())
         process.arguments = ["wire-vectors"]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let doc = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/wire-protocol.md").path, encoding: .utf8)
+        let doc = try String(contentsOfFile: TestKit.repositoryFile("docs/wire-protocol.md"), encoding: .utf8)
         let lines = output.split(separator: "\n").map(String.init)
         #expect(lines.count >= 14)
         for line in lines {

@@ -1,13 +1,13 @@
 import Foundation
 @testable import SwarmCompose
 import Testing
-@testable import SwarmNode
 import SwarmTopology
 import SwarmWire
+import SwarmTestKit
 
 @Suite("Docker compose: generator and semantic check")
 struct ComposeTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repository = TestKit.repositoryRoot.path
 
     static func topology(_ replicas: Int) throws -> Topology {
         try Topology.load(path: repository + "/topology/\(replicas)-replicas/topology.yaml")

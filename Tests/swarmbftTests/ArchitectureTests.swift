@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SwarmTestKit
 
 /// Issue #13: docs/architecture.md's rooms table is Package.swift's target graph, and the
 /// layout rules hold (only the command line links the daemon; pure rooms link no effects).
@@ -7,7 +8,7 @@ import Testing
 /// change the other fails here.
 @Suite("Architecture: the rooms table is Package.swift")
 struct ArchitectureTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = TestKit.repositoryRoot
 
     /// Source targets of Package.swift (systemLibrary, target, executableTarget) and the
     /// names of their dependencies (targets, and products by product name).
@@ -72,6 +73,7 @@ struct ArchitectureTests {
     func layoutRules() throws {
         let package = Self.packageTargets(try read("Package.swift"))
         #expect(package.filter { $0.value.contains("SwarmNode") }.keys.sorted() == ["swarmbft"])
+        #expect(package.filter { $0.value.contains("SwarmTestKit") }.isEmpty, "test support linked by \(package.filter { $0.value.contains("SwarmTestKit") }.keys.sorted())")
         let effects: Set<String> = ["CSodium", "CZeroMQ", "SwarmCrypto", "ZeroMQ", "SwarmAuth", "Logging", "Yams", "GRDB"]
         for pure in ["SwarmWire", "SwarmCore", "SwarmMonitorCore"] {
             #expect(package[pure]?.isDisjoint(with: effects) == true, "\(pure) links \(package[pure]?.intersection(effects).sorted() ?? [])")

@@ -1,0 +1,32 @@
+import Foundation
+
+/// What several test targets share: where the repository and the built `swarmbft` are,
+/// and fresh scratch paths. Test-only; no production target depends on it. Helpers used
+/// by one test target stay in it (the core tests' `Harness`, the process tests'
+/// `LocalCluster`).
+public enum TestKit {
+    /// The repository's root, found from this file's own path (Sources/SwarmTestKit/).
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A file in the repository, by its path from the root (`docs/wire-protocol.md`).
+    public static func repositoryFile(_ path: String) -> String {
+        repositoryRoot.appendingPathComponent(path).path
+    }
+
+    /// The `swarmbft` built with the tests: next to the test bundle (Linux: the bundle's
+    /// directory; macOS: the one above it), else the debug build.
+    public static func swarmbftBinary() -> String {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory.appendingPathComponent("swarmbft").path,
+                          bundleDirectory.deletingLastPathComponent().appendingPathComponent("swarmbft").path] {
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return repositoryFile(".build/debug/swarmbft")
+    }
+
+    /// A path no other test uses, under the temporary directory: `swarmbft-NAME-XXXXXXXX`.
+    public static func scratchPath(_ name: String) -> String {
+        NSTemporaryDirectory() + "swarmbft-\(name)-\(UUID().uuidString.prefix(8))"
+    }
+}
