@@ -54,6 +54,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "SwarmFaults",
+            dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "SwarmMonitorCore",
             dependencies: ["SwarmCore", "SwarmWire"],
             swiftSettings: strict
@@ -89,7 +94,7 @@ let package = Package(
         .target(
             name: "SwarmNode",
             dependencies: [
-                "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmTopology", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
+                "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmTopology", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -131,7 +136,7 @@ let package = Package(
         ),
         .target(
             name: "SwarmOrchestrator",
-            dependencies: ["SwarmTopology", "SwarmClient", "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog"],
+            dependencies: ["SwarmTopology", "SwarmClient", "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog"],
             swiftSettings: strict
         ),
         .target(
@@ -146,7 +151,7 @@ let package = Package(
         // MARK: Simulation (drives the pure core with seeded faults)
         .target(
             name: "SwarmSimulator",
-            dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmMonitorCore"],
+            dependencies: ["SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "SwarmMonitorCore"],
             swiftSettings: strict
         ),
 
@@ -161,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmTopology", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator", "SwarmCompose", "SwarmBench",
+                "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmTopology", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator", "SwarmCompose", "SwarmBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,6 +178,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "SwarmCrypto"]),
         .testTarget(name: "SwarmWireTests", dependencies: ["SwarmWire", "SwarmCrypto", "SwarmCore", "SwarmAuth", "SwarmSimulator"]),
         .testTarget(name: "SwarmCoreTests", dependencies: ["SwarmCore", "SwarmMemory", "SwarmWire", "SwarmSimulator"]),
+        .testTarget(name: "SwarmFaultsTests", dependencies: ["SwarmFaults", "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmSimulator"]),
         .testTarget(name: "SwarmMemoryTests", dependencies: ["SwarmMemory", "SwarmCore", "SwarmWire"]),
         .testTarget(name: "SwarmMonitorCoreTests", dependencies: ["SwarmMonitorCore", "SwarmCore", "SwarmWire", "SwarmAuth", "SwarmCrypto", "SwarmSimulator"]),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmTopology", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmAuth", "SwarmCrypto", "ZeroMQ", "SwarmTestKit"]),
@@ -180,7 +186,7 @@ let package = Package(
         .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator", "SwarmTestKit"]),
         .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ", "SwarmTestKit"]),
         .testTarget(name: "SwarmEventSinkTests", dependencies: ["SwarmEventSink", "SwarmEvents", "SwarmTestKit", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmCore", "SwarmWire", "SwarmMonitorCore"]),
+        .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmFaults", "SwarmCore", "SwarmWire", "SwarmMonitorCore"]),
         .testTarget(name: "SwarmProcessTests", dependencies: [
             "SwarmNode", "SwarmMemory", "SwarmTopology", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmMonitorCore", "SwarmOrchestrator", "SwarmSecurityLog",
             "SwarmCore", "SwarmWire", "SwarmCrypto", "ZeroMQ", "SwarmEvents", "SwarmEventSink", "SwarmTestKit", .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,5 +1,6 @@
 import SwarmTopology
 import SwarmCore
+import SwarmFaults
 import SwarmCrypto
 import SwarmEvents
 import SwarmWire

@@ -1,6 +1,7 @@
 import Foundation
 import SwarmTopology
 import SwarmCore
+import SwarmFaults
 import SwarmCrypto
 import SwarmEvents
 import SwarmMonitorCore

@@ -6,6 +6,7 @@ import Logging
 import SwarmTopology
 import SwarmAuth
 import SwarmCore
+import SwarmFaults
 import SwarmMemory
 import SwarmCrypto
 import SwarmMonitorCore
@@ -51,7 +52,9 @@ public final class ReplicaNode {
     let startedAt = Date()
     var stopping: @Sendable () -> Bool
     let misbehavior: Misbehavior?
-    /// Fault injection's own state (held PRE-PREPAREs, the flood's messages).
+    /// Fault injection (test beds only): the pure rewriter the simulator runs too.
+    var byzantine: ByzantineReplica?
+    /// Fault injection's shell state (held PRE-PREPAREs' times, the flood's pool).
     var misbehaviorState = MisbehaviorState()
     /// Defences (ReplicaNode+Defenses.swift): what the protection level turns on.
     let protection: ReplicaProtection
@@ -81,6 +84,8 @@ public final class ReplicaNode {
         }
         signer = secret.signing
         crypto = Ed25519ProtocolCrypto(signingKey: secret.signing, replicaKeys: publicCertificates.map(\.ed25519PublicKey))
+        let configuration = self.configuration, crypto = self.crypto
+        byzantine = misbehavior.map { ByzantineReplica($0, id: id, configuration: configuration, crypto: crypto) }
 
         wal = try WriteAheadLog(directory: dataDirectory)
         if wal.tornTailBytesDropped > 0 { logger.warning("cut a torn tail of \(wal.tornTailBytesDropped) bytes from the write-ahead log") }
@@ -192,7 +197,7 @@ public final class ReplicaNode {
             var current = Date().timeIntervalSinceReferenceDate
             while current >= nextTick {
                 try perform(replica.tick())
-                try misbehaviorTick()
+                misbehaviorTick()
                 try flush()
                 try defensesTick()
                 nextTick += tick
@@ -280,6 +285,7 @@ public final class ReplicaNode {
                 // redirect another client's replies.
                 clientRoutes[request.client] = route
             }
+            if verified.contains(message.frame) { byzantine?.observe(inbound: message) }
             try perform(replica.receive(message))
         }
         try flush()
@@ -316,19 +322,7 @@ public final class ReplicaNode {
         try wal.sync()
         var sending = outbox
         outbox.removeAll(keepingCapacity: true)
-        if let misbehavior {
-            sending = holdBack(sending)
-            let peers = dealers.keys.sorted()
-            let cluster = configuration.cluster, signer = signer, crypto = crypto
-            sending = misbehavior.rewrite(sending, replica: id, peers: peers) { payload in
-                var payload = payload
-                if case var .prePrepare(pp) = payload {
-                    pp.digest = batchDigest(of: pp.batch, crypto: crypto)
-                    payload = .prePrepare(pp)
-                }
-                return SignedMessage.sign(payload, cluster: cluster) { signer.sign($0).bytes }
-            }
-        }
+        sending = misbehave(sending)
         for directive in sending {
             switch directive {
             case let .broadcast(message):

@@ -5,6 +5,7 @@ import Foundation
 import SwarmCore
 import SwarmCrypto
 import SwarmTopology
+import SwarmFaults
 
 /// Why the local mesh could not be started or used.
 public struct LocalMeshError: Error, CustomStringConvertible {
@@ -39,7 +40,7 @@ public final class LocalMesh {
         /// nil keeps the topology default.
         public var maxBatchRequests: Int?
         /// Per replica, the `--misbehave` kind (needs `testMode`).
-        public var misbehavior: [Int: String] = [:]
+        public var misbehavior: [Int: Misbehavior] = [:]
         public var logLevel = "warning"
         /// The `swarmbft` executable; nil: the running process's own (/proc/self/exe),
         /// which is right when the caller is the `swarmbft` command itself.
@@ -151,7 +152,7 @@ public final class LocalMesh {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binaryPath)
         process.arguments = ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", dataDirectory(of: replica), "--log-level", options.logLevel]
-            + (options.misbehavior[replica].map { ["--misbehave", $0] } ?? [])
+            + (options.misbehavior[replica].map { ["--misbehave", $0.rawValue] } ?? [])
         let log = try Self.appendHandle(logPath(of: replica))
         process.standardOutput = log
         process.standardError = log

@@ -3,6 +3,7 @@ import SwarmCore
 import SwarmMonitor
 import SwarmTopology
 import SwarmSecurityLog
+import SwarmFaults
 
 /// One protected swarm on this machine, as `swarmbft up` and `swarmbft deploy` run it:
 /// a local mesh of replica processes, a monitor process serving the security event
@@ -14,13 +15,22 @@ public final class SwarmRun {
         public var protectionLevel = ProtectionLevel.standard
         public var swarmID: String?
         /// `equivocate`, `delay` (on the first primary), `flood`, `silent` (on the last replica).
-        public var attack: String?
+        public var attack: Misbehavior?
         public var agents = 4
         public var agentIntervalMilliseconds = 20
         public init(directory: String) { self.directory = directory }
     }
 
-    public static let attacks = ["equivocate", "flood", "silent", "delay"]
+    /// What `--attack` offers: the misbehaviours a live demo shows best.
+    public static let attacks: [Misbehavior] = [.equivocate, .flood, .silent, .delay]
+    public static var attackNames: String { attacks.map(\.rawValue).joined(separator: ", ") }
+
+    /// The attack `name` names; nil for none, an error naming the choices for another.
+    public static func attack(named name: String?) throws -> Misbehavior? {
+        guard let name else { return nil }
+        guard let attack = Misbehavior(rawValue: name), attacks.contains(attack) else { throw LocalMeshError("--attack must be one of \(attackNames)") }
+        return attack
+    }
 
     public let options: Options
     public let mesh: LocalMesh
@@ -34,12 +44,12 @@ public final class SwarmRun {
 
     /// The replica that misbehaves under `attack`: the first primary for the attacks a
     /// primary makes, the last replica for the others.
-    public static func attacker(of attack: String, replicaCount: Int) -> Int {
-        attack == "equivocate" || attack == "delay" ? 0 : replicaCount - 1
+    public static func attacker(of attack: Misbehavior, replicaCount: Int) -> Int {
+        attack == .equivocate || attack == .delay ? 0 : replicaCount - 1
     }
 
     public init(_ options: Options) throws {
-        if let attack = options.attack, !Self.attacks.contains(attack) { throw LocalMeshError("--attack must be one of \(Self.attacks.joined(separator: ", "))") }
+        if let attack = options.attack, !Self.attacks.contains(attack) { throw LocalMeshError("--attack must be one of \(Self.attackNames)") }
         self.options = options
         var meshOptions = LocalMesh.Options()
         meshOptions.replicaCount = options.replicaCount
@@ -94,7 +104,7 @@ public final class SwarmRun {
             return SwarmSnapshot.ReplicaLine(
                 id: UInt32(replica), state: status?.status ?? "down", view: status?.view, lastExecuted: status?.lastExecuted,
                 score: monitorStatus?.scores["\(replica)"] ?? 0, quarantinedBy: statuses.compactMap { $0 }.filter { $0.quarantined.contains(UInt32(replica)) }.count,
-                misbehaving: mesh.options.misbehavior[replica]
+                misbehaving: mesh.options.misbehavior[replica]?.rawValue
             )
         }
         let views = statuses.compactMap { $0?.view }

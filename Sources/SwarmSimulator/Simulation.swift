@@ -1,4 +1,5 @@
 import SwarmCore
+import SwarmFaults
 import SwarmMemory
 import SwarmMonitorCore
 import SwarmWire
@@ -60,12 +61,12 @@ public final class Simulation {
         let index: Int
         let id: ReplicaID
         let correct: Bool
-        let behavior: ByzantineBehavior?
+        /// Its lies, when it is one of the Byzantine replicas (`SwarmFaults`).
+        var byzantine: ByzantineReplica?
         var replica: Replica<SwarmMemory>
         var durable = DurableState()
         var up = true
         var cutNextStep = false
-        var recorded: [SignedMessage] = []
     }
 
     /// A simulated client: the shipping client rule (`ClientCore`) plus the workload's
@@ -159,7 +160,8 @@ public final class Simulation {
             let correct = !byzantine && !twinIDs.contains(id)
             var replica = Replica(configuration: replicaConfiguration(correct: correct), id: id, crypto: replicaCrypto(for: id), service: SwarmMemory())
             replica.seedTimeoutJitter(Simulation.jitterSeed(options.seed, node: index, start: 0))
-            nodes.append(Node(index: index, id: id, correct: correct, behavior: byzantine ? options.byzantine : nil, replica: replica))
+            let lies = byzantine ? options.byzantine.map { ByzantineReplica($0, id: id, configuration: self.configuration, crypto: keys.crypto(for: id)) } : nil
+            nodes.append(Node(index: index, id: id, correct: correct, byzantine: lies, replica: replica))
         }
         let configuration = self.configuration
         let retransmitAfter = UInt64(Simulation.clientRetransmitTicks * tickPeriodBase)
@@ -233,9 +235,7 @@ public final class Simulation {
             hash.mix(message.frame)
             guard nodes[to].up else { return }
             if options.trace { trace.append("t=\(time) \(from.map { "r\(nodes[$0].id)" } ?? "client") → r\(nodes[to].id)\(nodes[to].index >= options.replicaCount ? "'" : "") \(message)") }
-            if nodes[to].behavior == .replay, message.kind == .viewChange || message.kind == .newView, nodes[to].recorded.count < 64 {
-                nodes[to].recorded.append(message)
-            }
+            nodes[to].byzantine?.observe(inbound: message)
             // The receiver's tap names the signer as the peer, as `MonitorTap` does.
             observe(message, at: to, .inbound, peer: message.payload.replicaSender)
             step(to) { $0.receive(message) }
@@ -290,8 +290,8 @@ public final class Simulation {
     /// may fall between a persist and the send it guards.
     func step(_ index: Int, _ input: (inout Replica<SwarmMemory>) -> [Directive]) {
         var directives = plantedOutbound(input(&nodes[index].replica), node: index)
-        if let behavior = nodes[index].behavior {
-            directives = byzantine(behavior, node: index, directives)
+        if nodes[index].byzantine != nil {
+            directives = byzantine(node: index, directives)
         }
         var cut: Int?
         if nodes[index].cutNextStep, !healed {

@@ -1,27 +1,7 @@
 import SwarmCore
+import SwarmFaults
 import SwarmMonitorCore
 import SwarmWire
-
-/// Byzantine behaviours a simulated replica can show. A Byzantine replica runs the honest
-/// core for its state and then lies on the way out.
-public enum ByzantineBehavior: String, Sendable, CaseIterable {
-    /// As primary, sends one PRE-PREPARE to half of the backups and a conflicting one to the rest.
-    case equivocate
-    /// Votes PREPARE and COMMIT for two digests in the same slot.
-    case doubleVote = "double-vote"
-    /// Sends nothing at all.
-    case silent
-    /// Sends only to a fixed half of the replicas.
-    case selective
-    /// As primary, holds each PRE-PREPARE back until just under the request timeout.
-    case delay
-    /// Sends validly signed far-future and conflicting messages in bulk.
-    case flood
-    /// Equivocates as primary and forges votes of other replicas with bad signatures.
-    case forge
-    /// Replays VIEW-CHANGE and NEW-VIEW messages from older views.
-    case replay
-}
 
 /// What one simulated run does. Everything not given here is drawn from the seed.
 public struct SimulationOptions: Sendable {
@@ -29,7 +9,7 @@ public struct SimulationOptions: Sendable {
     public var seed: UInt64
     /// Replica ids 0 ..< twins get a second copy with the same key and identity.
     public var twins: Int
-    public var byzantine: ByzantineBehavior?
+    public var byzantine: Misbehavior?
     /// Which replicas behave as `byzantine`; default: replica 0 (the first primary).
     public var byzantineReplicas: [ReplicaID]
     public var keyScheme: SimulatedKeys.Scheme
@@ -59,7 +39,7 @@ public struct SimulationOptions: Sendable {
         replicaCount: Int = 4,
         seed: UInt64 = 1,
         twins: Int = 0,
-        byzantine: ByzantineBehavior? = nil,
+        byzantine: Misbehavior? = nil,
         byzantineReplicas: [ReplicaID] = [0],
         keyScheme: SimulatedKeys.Scheme = .test,
         plantedFaults: Set<PlantedFault> = [],

@@ -20,7 +20,7 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Seconds between threat scans.") var scanInterval = 5.0
     @Option(help: "Seconds between status reports.") var reportInterval = 30.0
     @Option(help: "Data directory (default: a fresh directory under /tmp).") var dataDir: String?
-    @Option(help: "Make one replica misbehave (test beds): \(SwarmRun.attacks.joined(separator: ", ")).") var attack: String?
+    @Option(help: "Make one replica misbehave (test beds): \(SwarmRun.attackNames).") var attack: String?
 
     func run() throws {
         guard totalNodes >= 4 else { throw ValidationError("--total-nodes must be at least 4 (n ≥ 3f + 1 with f ≥ 1)") }
@@ -30,7 +30,7 @@ struct DeployCommand: ParsableCommand {
         options.replicaCount = totalNodes
         options.protectionLevel = protectionLevel
         options.swarmID = swarmId
-        options.attack = attack
+        do { options.attack = try SwarmRun.attack(named: attack) } catch { throw ValidationError("\(error)") }
         let run = try SwarmRun(options)
         let configuration = try run.mesh.topology.configuration()
         print("deploy \(swarmId) from \(nodeId): n = \(totalNodes), f = \(configuration.faultTolerance), q = \(configuration.quorum), protection \(protectionLevel), data in \(directory)")

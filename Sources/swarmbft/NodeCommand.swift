@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SwarmCrypto
+import SwarmFaults
 import SwarmNode
 import SwarmTopology
 
@@ -29,7 +30,7 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "This replica's id.") var replica: UInt32
     @Option(help: "Data directory (write-ahead log, status.json).") var dataDir: String
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
-    @Option(help: "Fault injection for test beds (needs test_mode: true): \(Misbehavior.allCases.map(\.rawValue).joined(separator: ", ")).") var misbehave: String?
+    @Option(help: "Fault injection for test beds (needs test_mode: true): \(Misbehavior.names).") var misbehave: String?
 
     func run() throws {
         installStopHandlers()
@@ -39,7 +40,7 @@ struct NodeCommand: ParsableCommand {
         do { loaded = try Topology.load(path: topology) } catch { throw ValidationError("\(error)") }
         var misbehavior: Misbehavior?
         if let misbehave {
-            guard let kind = Misbehavior(rawValue: misbehave) else { throw ValidationError("unknown --misbehave '\(misbehave)'; choose one of \(Misbehavior.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let kind = Misbehavior(rawValue: misbehave) else { throw ValidationError("unknown --misbehave '\(misbehave)'; choose one of \(Misbehavior.names)") }
             misbehavior = kind
         }
         let node: ReplicaNode

@@ -4,6 +4,7 @@ import SwarmCore
 import SwarmMonitorCore
 import SwarmWire
 import SwarmSimulator
+import SwarmFaults
 
 /// `swarmbft simulate`: deterministic sweeps of the real core under faults and Byzantine
 /// behaviour; exits non-zero on any violation and prints how to replay it.
@@ -18,7 +19,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "First seed.") var firstSeed: UInt64 = 1
     @Option(help: "Run exactly this seed.") var seed: UInt64?
     @Option(help: "Replica ids 0..<N get a twin sharing their key.") var twins = 0
-    @Option(help: "Byzantine behaviour: \(ByzantineBehavior.allCases.map(\.rawValue).joined(separator: ", ")).") var byzantine: String?
+    @Option(help: "Byzantine behaviour: \(Misbehavior.names).") var byzantine: String?
     @Option(help: "Comma-separated ids of the Byzantine replicas.") var byzantineReplicas = "0"
     @Option(help: "Clients per run.") var clients = 4
     @Option(help: "Requests per client.") var requests = 8
@@ -55,8 +56,8 @@ struct SimulateCommand: ParsableCommand {
         var options = SimulationOptions(replicaCount: replicas)
         options.twins = twins
         if let byzantine {
-            guard let behavior = ByzantineBehavior(rawValue: byzantine) else {
-                throw ValidationError("unknown Byzantine behaviour '\(byzantine)'; choose one of \(ByzantineBehavior.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let behavior = Misbehavior(rawValue: byzantine) else {
+                throw ValidationError("unknown Byzantine behaviour '\(byzantine)'; choose one of \(Misbehavior.names)")
             }
             options.byzantine = behavior
             options.byzantineReplicas = try Self.replicaIDs(byzantineReplicas, option: "--byzantine-replicas", count: replicas)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwarmCore
 import SwarmOrchestrator
+import SwarmFaults
 
 /// `swarmbft up`: a protected swarm on this machine in one command — keys, a loopback
 /// topology, the replicas, a monitor with the event stream, and agents — with a live
@@ -12,19 +13,20 @@ struct UpCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds (default: until Ctrl-C).") var duration: Double?
     @Option(help: "Data directory (default: a fresh directory under /tmp, named on start).") var dataDir: String?
     @Option(help: "Protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
-    @Option(help: "Make one replica misbehave to watch the monitor catch it: \(SwarmRun.attacks.joined(separator: ", ")).") var attack: String?
+    @Option(help: "Make one replica misbehave to watch the monitor catch it: \(SwarmRun.attackNames).") var attack: String?
     @Option(help: "Number of agents writing to the swarm memory.") var agents = 4
     @Flag(help: "Print one JSON status line per second instead of the live screen.") var json = false
 
     func run() throws {
         guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4") }
-        if let attack, !SwarmRun.attacks.contains(attack) { throw ValidationError("--attack must be one of \(SwarmRun.attacks.joined(separator: ", "))") }
+        let chosen: Misbehavior?
+        do { chosen = try SwarmRun.attack(named: attack) } catch { throw ValidationError("\(error)") }
         installStopHandlers()
         let directory = dataDir ?? NSTemporaryDirectory() + "swarmbft-up-\(Int(Date().timeIntervalSince1970))"
         var options = SwarmRun.Options(directory: directory)
         options.replicaCount = replicas
         options.protectionLevel = protectionLevel
-        options.attack = attack
+        options.attack = chosen
         options.agents = agents
         let run = try SwarmRun(options)
         if !json { printLine("starting \(replicas) replicas, a monitor and \(agents) agents in \(directory) …") }

@@ -2,6 +2,7 @@ import Testing
 import SwarmCore
 import SwarmSimulator
 import SwarmWire
+import SwarmFaults
 
 /// ACCEPTANCE 5 and 7 in the simulator: known attacks and Byzantine behaviours with the
 /// scenario's parameters in the name.
@@ -51,9 +52,9 @@ struct ByzantineScenarioTests {
     }
 
     @Test("ACCEPTANCE 7 (SIM): the monitor names an equivocating primary and a double-voting backup within one view in ≥ 99 % of runs, and nobody else", arguments: [
-        (ByzantineBehavior.equivocate, ReplicaID(0)), (.doubleVote, 2),
+        (Misbehavior.equivocate, ReplicaID(0)), (.doubleVote, 2),
     ])
-    func monitorNamesOffender(behavior: ByzantineBehavior, offender: ReplicaID) {
+    func monitorNamesOffender(behavior: Misbehavior, offender: ReplicaID) {
         let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: behavior, byzantineReplicas: [offender]), seeds: seeds(200))
         #expect(summary.violations == 0, "\(describe(summary))")
         #expect(Double(summary.monitorNamingWithinOneView[offender] ?? 0) >= 0.99 * Double(summary.seeds), "\(summary.description)")
@@ -61,9 +62,9 @@ struct ByzantineScenarioTests {
     }
 
     @Test("Silent, selective, delaying, flooding and replaying replicas (n = 4, 100 seeds each): S1–S4 and L1 hold", arguments: [
-        (ByzantineBehavior.silent, ReplicaID(0)), (.selective, 3), (.delay, 0), (.flood, 1), (.replay, 1), (.silent, 2),
+        (Misbehavior.silent, ReplicaID(0)), (.selective, 3), (.delay, 0), (.flood, 1), (.replay, 1), (.silent, 2),
     ])
-    func behaviours(behavior: ByzantineBehavior, replica: ReplicaID) {
+    func behaviours(behavior: Misbehavior, replica: ReplicaID) {
         let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: behavior, byzantineReplicas: [replica]), seeds: seeds(100))
         #expect(summary.violations == 0, "\(describe(summary))")
     }

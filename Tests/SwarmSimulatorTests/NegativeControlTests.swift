@@ -1,6 +1,7 @@
 import Testing
 import SwarmCore
 import SwarmSimulator
+import SwarmFaults
 
 /// ACCEPTANCE 4: the checkers can fail. Each planted bug, and f + 1 twins, MUST produce a
 /// violation within the sweep; a checker that never fires would pass these sweeps too.
@@ -74,7 +75,7 @@ struct NegativeControlTests {
 
     @Test("Without the planted bugs the same Byzantine scenarios pass")
     func controlsWithoutBugs() {
-        for behavior in [ByzantineBehavior.forge, .equivocate, .replay] {
+        for behavior in [Misbehavior.forge, .equivocate, .replay] {
             let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: behavior), seeds: seeds(100))
             #expect(summary.violations == 0, "\(behavior): \(describe(summary))")
         }

@@ -2,6 +2,7 @@ import Testing
 import SwarmCore
 import SwarmSimulator
 import SwarmWire
+import SwarmFaults
 
 /// Seeds that once failed, kept so that the bug they found stays fixed (TigerBeetle keeps
 /// its VOPR seeds the same way). Each names what it caught.
@@ -10,7 +11,7 @@ struct RegressionSeedTests {
     @Test("Seeds that once failed now pass", arguments: [
         // A new primary persisted O beyond its own window; recovery rebuilt those entries
         // outside (h, h + L].
-        (UInt64(17733), ByzantineBehavior?.none, ReplicaID(0)),
+        (UInt64(17733), Misbehavior?.none, ReplicaID(0)),
         // A lone replica in a view change never learned it was behind: heartbeats now
         // relay the COMMITs of the commit certificate.
         (946, nil, 0),
@@ -22,7 +23,7 @@ struct RegressionSeedTests {
         // starts once q replicas left the old view.
         (15, .silent, 0),
     ])
-    func seed(seed: UInt64, behavior: ByzantineBehavior?, replica: ReplicaID) {
+    func seed(seed: UInt64, behavior: Misbehavior?, replica: ReplicaID) {
         let result = Simulation.run(SimulationOptions(replicaCount: 4, seed: seed, byzantine: behavior, byzantineReplicas: [replica]))
         #expect(result.passed, "\(result.violations)\nreplay: \(result.options.replayCommand)")
     }

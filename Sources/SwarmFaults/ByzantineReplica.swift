@@ -1,0 +1,150 @@
+import SwarmCore
+import SwarmMemory
+import SwarmWire
+
+/// A Byzantine replica's lies, pure: what its honest core wanted to send goes in, what it
+/// sends comes out; its extra traffic comes from `tick`. The simulator and the daemon run
+/// this one rewriter, so a behaviour the simulator's seeds survive is the behaviour a test
+/// bed's `--misbehave` shows. Signatures are real (it holds a valid key); choices come
+/// from the caller's `FaultRandomness`.
+public struct ByzantineReplica: Sendable {
+    /// What a rewrite produces.
+    public struct Rewritten: Sendable {
+        /// To perform now, in order, in place of the core's directives.
+        public var directives: [Directive] = []
+        /// To broadcast after `holdBack(tickLength:)` (`delay`).
+        public var held: [SignedMessage] = []
+    }
+
+    public let misbehavior: Misbehavior
+    public let id: ReplicaID
+    public let configuration: Configuration
+    /// This replica's signer (and the digest of a conflicting batch).
+    let crypto: any ProtocolCrypto
+    /// `replay`: VIEW-CHANGEs and NEW-VIEWs it received, the first 64.
+    public private(set) var recorded: [SignedMessage] = []
+    public static let recordedLimit = 64
+
+    public init(_ misbehavior: Misbehavior, id: ReplicaID, configuration: Configuration, crypto: any ProtocolCrypto) {
+        precondition(configuration.isReplica(id), "replica \(id) is not in a cluster of \(configuration.replicaCount)")
+        self.misbehavior = misbehavior
+        self.id = id
+        self.configuration = configuration
+        self.crypto = crypto
+    }
+
+    var peers: [ReplicaID] { (0 ..< ReplicaID(configuration.replicaCount)).filter { $0 != id } }
+    /// The first half of the peers, rounded up: those a selective or equivocating replica
+    /// tells one story; the others hear another or nothing.
+    var firstHalf: [ReplicaID] { Array(peers.prefix(peers.count / 2 + peers.count % 2)) }
+    var secondHalf: [ReplicaID] { Array(peers.dropFirst(firstHalf.count)) }
+
+    func sign(_ payload: Payload) -> SignedMessage {
+        SignedMessage.sign(payload, cluster: configuration.cluster) { crypto.sign($0) }
+    }
+
+    /// How long `delay` holds a PRE-PREPARE, in the caller's time unit given the length of
+    /// one core tick in it: 3/4 of the request timeout, just under what would replace it.
+    public func holdBack(tickLength: Int) -> Int {
+        configuration.requestTimeoutTicks * tickLength * 3 / 4
+    }
+
+    /// A message this replica received (kept for `replay`).
+    public mutating func observe(inbound message: SignedMessage) {
+        guard misbehavior == .replay, message.kind == .viewChange || message.kind == .newView, recorded.count < Self.recordedLimit else { return }
+        recorded.append(message)
+    }
+
+    /// Rewrites what the honest core wanted to send.
+    public func rewrite(_ directives: [Directive], random: inout some FaultRandomness) -> Rewritten {
+        var out = Rewritten()
+        for directive in directives {
+            switch (misbehavior, directive) {
+            case (.silent, .broadcast), (.silent, .send), (.silent, .reply):
+                continue
+            case let (.selective, .broadcast(message)):
+                out.directives += firstHalf.map { .send(message, to: $0) }
+            case let (.selective, .send(_, target)) where !firstHalf.contains(target):
+                continue
+            case let (.equivocate, .broadcast(message)), let (.forge, .broadcast(message)):
+                guard case let .prePrepare(pp) = message.payload, let conflicting = Self.conflictingBatch(pp.batch) else {
+                    out.directives.append(directive)
+                    continue
+                }
+                let forged = PrePrepare(sender: id, view: pp.view, sequence: pp.sequence, digest: batchDigest(of: conflicting, crypto: crypto), batch: conflicting)
+                let other = sign(.prePrepare(forged))
+                out.directives += firstHalf.map { .send(message, to: $0) }
+                out.directives += secondHalf.map { .send(other, to: $0) }
+                if misbehavior == .forge { out.directives += forgedVotes(for: forged, random: &random) }
+            case let (.doubleVote, .broadcast(message)):
+                switch message.payload {
+                case let .prepare(vote), let .commit(vote):
+                    var other = vote
+                    other.digest = Digest(bytes: random.bytes(32))
+                    let conflicting = sign(message.kind == .prepare ? .prepare(other) : .commit(other))
+                    out.directives += firstHalf.map { .send(message, to: $0) }
+                    out.directives += secondHalf.map { .send(conflicting, to: $0) }
+                default:
+                    out.directives.append(directive)
+                }
+            case let (.delay, .broadcast(message)) where message.kind == .prePrepare:
+                out.held.append(message)
+            case let (.wrongResults, .reply(reply, readOnly)):
+                var forged = reply
+                forged.result = MemoryResult(status: .ok, version: 424_242, value: Array("forged by replica \(id)".utf8)).encoded()
+                out.directives.append(.reply(forged, readOnly: readOnly))
+            default:
+                out.directives.append(directive)
+            }
+        }
+        return out
+    }
+
+    /// `forge`: PREPAREs and COMMITs in every peer's name for the conflicting batch, with
+    /// garbage signatures, and its own COMMIT for it, all to the second half.
+    func forgedVotes(for forged: PrePrepare, random: inout some FaultRandomness) -> [Directive] {
+        var out: [Directive] = []
+        for victim in peers {
+            for phase in [MessageKind.prepare, .commit] {
+                let vote = Vote(sender: victim, view: forged.view, sequence: forged.sequence, digest: forged.digest)
+                let fake = SignedMessage.withSignature(phase == .prepare ? .prepare(vote) : .commit(vote), cluster: configuration.cluster, signature: random.bytes(64))
+                out += secondHalf.map { .send(fake, to: $0) }
+            }
+        }
+        let ownCommit = sign(.commit(Vote(sender: id, view: forged.view, sequence: forged.sequence, digest: forged.digest)))
+        out += secondHalf.map { .send(ownCommit, to: $0) }
+        return out
+    }
+
+    /// A different valid batch: the requests in another order, or without the last one.
+    static func conflictingBatch(_ batch: [SignedMessage]) -> [SignedMessage]? {
+        if batch.count >= 2 { return Array(batch.reversed()) }
+        if batch.count == 1 { return [] }
+        return nil
+    }
+
+    /// Extra traffic on the replica's own clock, to broadcast: one round of `flood`, or
+    /// now and then a recorded message (`replay`). `view` and the watermarks are the
+    /// replica's own, so that the flood lands where the others' windows end.
+    public func tick(view: ViewNumber, lowWatermark: SequenceNumber, highWatermark: SequenceNumber, random: inout some FaultRandomness) -> [SignedMessage] {
+        switch misbehavior {
+        case .flood:
+            var messages: [SignedMessage] = []
+            for _ in 0 ..< 8 {
+                let far = highWatermark &+ UInt64(random.int(1 ... 1_000_000))
+                messages.append(sign(.prepare(Vote(sender: id, view: view, sequence: far, digest: Digest(bytes: random.bytes(32))))))
+                messages.append(sign(.viewChange(ViewChange(sender: id, newView: view &+ UInt64(random.int(100 ... 100_000)), stableSequence: 0, checkpointProof: [], prepared: []))))
+                let checkpointSequence = (far / configuration.checkpointInterval &+ 1) &* configuration.checkpointInterval
+                messages.append(sign(.checkpoint(Checkpoint(sender: id, sequence: checkpointSequence, stateDigest: Digest(bytes: random.bytes(32))))))
+            }
+            let inWindow = lowWatermark &+ UInt64(random.int(1 ... Int(configuration.watermarkWindow)))
+            messages.append(sign(.commit(Vote(sender: id, view: view, sequence: inWindow, digest: Digest(bytes: random.bytes(32))))))
+            return messages
+        case .replay:
+            guard !recorded.isEmpty, random.chance(0.3) else { return [] }
+            return [recorded[random.int(0 ... recorded.count - 1)]]
+        default:
+            return []
+        }
+    }
+}

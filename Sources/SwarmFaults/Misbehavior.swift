@@ -1,0 +1,33 @@
+/// What a Byzantine replica does: one name, one meaning, for the simulator
+/// (`simulate --byzantine NAME`) and the daemon (`node --misbehave NAME`, refused unless
+/// the topology sets `test_mode: true`). The replica runs the honest core for its state
+/// and lies on the way out (`ByzantineReplica`), as a replica holding a valid key would.
+public enum Misbehavior: String, Sendable, CaseIterable {
+    /// As primary, sends each PRE-PREPARE to the first half of its peers and a conflicting
+    /// one (the batch reversed, or emptied) to the others.
+    case equivocate
+    /// Votes PREPARE and COMMIT for two digests in the same slot: its own vote to the
+    /// first half of its peers, one for a random digest to the others.
+    case doubleVote = "double-vote"
+    /// Sends nothing at all.
+    case silent
+    /// Sends only to the first half of its peers (selective participation).
+    case selective
+    /// As primary, holds each PRE-PREPARE back for 3/4 of the request timeout (timing
+    /// manipulation: just under the timeout that would replace it).
+    case delay
+    /// Besides its honest traffic, sends validly signed messages for sequences and views
+    /// no correct replica could be at, checkpoints far ahead, and COMMITs for random
+    /// digests inside the window (ACCEPTANCE 8).
+    case flood
+    /// Equivocates as primary and forges PREPAREs and COMMITs in other replicas' names
+    /// with garbage signatures: only a replica that skips verification is fooled.
+    case forge
+    /// Replays VIEW-CHANGE and NEW-VIEW messages it received, from views long gone.
+    case replay
+    /// Replies to clients with a wrong result (different at every replica).
+    case wrongResults = "wrong-results"
+
+    /// The names, for help texts and refusals.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}

@@ -1,0 +1,136 @@
+import Testing
+import SwarmCore
+import SwarmFaults
+import SwarmMemory
+import SwarmSimulator
+import SwarmWire
+
+/// One meaning per name: what each misbehaviour does to what the honest core wanted to
+/// send. The simulator and `node --misbehave` run this rewriter, so these are the lies
+/// both see. Replica 3 of n = 4 lies; its peers are 0, 1, 2 and their first half 0, 1.
+@Suite("SwarmFaults: one rewriter for the simulator and the daemon")
+struct ByzantineReplicaTests {
+    let keys = SimulatedKeys(scheme: .ed25519, replicaCount: 4, clientCount: 1)
+    let configuration = try! Configuration(replicaCount: 4)
+    var random = SeededRandom(seed: 7)
+
+    func liar(_ misbehavior: Misbehavior, id: ReplicaID = 3) -> ByzantineReplica {
+        ByzantineReplica(misbehavior, id: id, configuration: configuration, crypto: keys.crypto(for: id))
+    }
+
+    func signed(_ payload: Payload, by id: ReplicaID = 3) -> SignedMessage {
+        SignedMessage.sign(payload, cluster: configuration.cluster) { keys.crypto(for: id).sign($0) }
+    }
+
+    func request(_ requestID: UInt64) -> SignedMessage {
+        keys.signRequest(ClientRequest(client: keys.clientKeys[0], requestID: requestID, operation: [UInt8(requestID)]), client: 0, cluster: configuration.cluster)
+    }
+
+    func prePrepare(_ batch: [SignedMessage]) -> SignedMessage {
+        signed(.prePrepare(PrePrepare(sender: 3, view: 3, sequence: 1, digest: batchDigest(of: batch, crypto: keys.verifier), batch: batch)))
+    }
+
+    /// (message, target) of every send; a broadcast as target nil.
+    func sends(_ directives: [Directive]) -> [(SignedMessage, ReplicaID?)] {
+        directives.compactMap { directive in
+            switch directive {
+            case let .send(message, to): (message, to)
+            case let .broadcast(message): (message, nil)
+            default: nil
+            }
+        }
+    }
+
+    @Test("selective: every message goes to the first half of the peers only; replies and persists pass")
+    mutating func selective() {
+        let vote = signed(.prepare(Vote(sender: 3, view: 0, sequence: 1, digest: Digest(bytes: [UInt8](repeating: 1, count: 32)))))
+        let reply = Reply(sender: 3, view: 0, client: keys.clientKeys[0], requestID: 1, result: [1])
+        let out = liar(.selective).rewrite([.persist(.view(0, changing: false)), .broadcast(vote), .send(vote, to: 2), .send(vote, to: 1), .reply(reply, readOnly: false)], random: &random)
+        #expect(sends(out.directives).map(\.1) == [0, 1, 1])
+        #expect(out.directives.contains(.reply(reply, readOnly: false)) && out.directives.contains(.persist(.view(0, changing: false))))
+    }
+
+    @Test("equivocate: the first half gets the PRE-PREPARE, the rest a validly signed one for the reversed batch")
+    mutating func equivocate() {
+        let original = prePrepare([request(1), request(2)])
+        let out = liar(.equivocate).rewrite([.broadcast(original)], random: &random)
+        let sent = sends(out.directives)
+        #expect(sent.map(\.1) == [0, 1, 2])
+        #expect(sent[0].0 == original && sent[1].0 == original)
+        let conflicting = sent[2].0
+        guard case let .prePrepare(pp) = conflicting.payload else { Issue.record("not a PRE-PREPARE"); return }
+        #expect(pp.batch == [request(2), request(1)] && pp.digest == batchDigest(of: pp.batch, crypto: keys.verifier))
+        #expect(keys.verifier.verify(conflicting), "it holds a valid key: its lie verifies, which is what makes it evidence")
+        let empty = prePrepare([])
+        #expect(sends(liar(.equivocate).rewrite([.broadcast(empty)], random: &random).directives).map(\.1) == [nil], "no batch, nothing to conflict with")
+    }
+
+    @Test("double-vote: PREPARE and COMMIT each reach the second half for another digest, validly signed")
+    mutating func doubleVote() {
+        let digest = Digest(bytes: [UInt8](repeating: 5, count: 32))
+        for payload in [Payload.prepare(Vote(sender: 3, view: 0, sequence: 4, digest: digest)), .commit(Vote(sender: 3, view: 0, sequence: 4, digest: digest))] {
+            let message = signed(payload)
+            let sent = sends(liar(.doubleVote).rewrite([.broadcast(message)], random: &random).directives)
+            #expect(sent.map(\.1) == [0, 1, 2])
+            #expect(sent[2].0.kind == message.kind && sent[2].0 != message && keys.verifier.verify(sent[2].0))
+        }
+    }
+
+    @Test("delay: the primary's PRE-PREPARE is held for 3/4 of the request timeout; the rest passes")
+    mutating func delay() {
+        let original = prePrepare([request(1)])
+        let vote = signed(.commit(Vote(sender: 3, view: 0, sequence: 1, digest: Digest(bytes: [UInt8](repeating: 1, count: 32)))))
+        let lies = liar(.delay)
+        let out = lies.rewrite([.broadcast(original), .broadcast(vote)], random: &random)
+        #expect(out.held == [original] && out.directives == [.broadcast(vote)])
+        #expect(lies.holdBack(tickLength: 10) == configuration.requestTimeoutTicks * 10 * 3 / 4)
+    }
+
+    @Test("silent sends nothing; wrong-results forges every reply's result; forge's votes in others' names do not verify")
+    mutating func silentWrongForge() {
+        let reply = Reply(sender: 3, view: 0, client: keys.clientKeys[0], requestID: 1, result: [1])
+        let silent = liar(.silent).rewrite([.persist(.view(0, changing: false)), .broadcast(request(1)), .send(request(1), to: 0), .reply(reply, readOnly: false)], random: &random)
+        #expect(silent.directives == [.persist(.view(0, changing: false))])
+        guard case let .reply(forged, _)? = liar(.wrongResults).rewrite([.reply(reply, readOnly: false)], random: &random).directives.first else { Issue.record("no reply"); return }
+        #expect(forged.result != reply.result && (try? MemoryResult.decode(forged.result)) != nil, "a well-formed but wrong result")
+        let out = sends(liar(.forge).rewrite([.broadcast(prePrepare([request(1), request(2)]))], random: &random).directives)
+        let inOthersNames = out.filter { ($0.0.kind == .prepare || $0.0.kind == .commit) && $0.0.payload.replicaSender != 3 }
+        #expect(inOthersNames.count == 3 * 2 && inOthersNames.allSatisfy { !keys.verifier.verify($0.0) && $0.1 == 2 })
+    }
+
+    @Test("flood: validly signed PREPAREs and checkpoints beyond H, VIEW-CHANGEs for far views, one COMMIT inside the window")
+    mutating func flood() {
+        let low: SequenceNumber = 100, high = 100 + configuration.watermarkWindow
+        let messages = liar(.flood).tick(view: 2, lowWatermark: low, highWatermark: high, random: &random)
+        #expect(messages.count == 25 && messages.allSatisfy { keys.verifier.verify($0) })
+        for message in messages {
+            switch message.payload {
+            case let .prepare(vote): #expect(vote.sequence > high)
+            case let .checkpoint(checkpoint): #expect(checkpoint.sequence > high && checkpoint.sequence % configuration.checkpointInterval == 0)
+            case let .viewChange(change): #expect(change.newView >= 102)
+            case let .commit(vote): #expect(vote.sequence > low && vote.sequence <= high)
+            default: Issue.record("unexpected \(message.kind)")
+            }
+        }
+        #expect(liar(.equivocate).tick(view: 2, lowWatermark: low, highWatermark: high, random: &random).isEmpty, "only flood and replay make traffic of their own")
+    }
+
+    @Test("replay records the VIEW-CHANGEs and NEW-VIEWs it receives, at most 64, and sends them again")
+    mutating func replay() {
+        var lies = liar(.replay)
+        lies.observe(inbound: request(1))
+        for view in 1 ... 70 { lies.observe(inbound: signed(.viewChange(ViewChange(sender: 1, newView: ViewNumber(view), stableSequence: 0, checkpointProof: [], prepared: [])), by: 1)) }
+        #expect(lies.recorded.count == ByzantineReplica.recordedLimit && lies.recorded.allSatisfy { $0.kind == .viewChange })
+        let replayed = (0 ..< 40).flatMap { _ in lies.tick(view: 0, lowWatermark: 0, highWatermark: 64, random: &random) }
+        #expect(!replayed.isEmpty && replayed.allSatisfy { lies.recorded.contains($0) })
+        var honest = liar(.flood)
+        honest.observe(inbound: lies.recorded[0])
+        #expect(honest.recorded.isEmpty)
+    }
+
+    @Test("The daemon and the simulator accept the same names")
+    func names() {
+        #expect(Misbehavior.allCases.map(\.rawValue) == ["equivocate", "double-vote", "silent", "selective", "delay", "flood", "forge", "replay", "wrong-results"])
+        #expect(Misbehavior.names.contains("wrong-results") && Misbehavior(rawValue: "favourite") == nil)
+    }
+}
