@@ -4,7 +4,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -94,7 +94,8 @@ let package = Package(
         .target(
             name: "SwarmNode",
             dependencies: [
-                "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmTopology", "SwarmMonitorCore", "SwarmSecurityLog", "SwarmEvents",
+                "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmTopology", "SwarmMonitorCore", "SwarmSecurityLog",
+                "SwarmEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -136,7 +137,9 @@ let package = Package(
         ),
         .target(
             name: "SwarmOrchestrator",
-            dependencies: ["SwarmTopology", "SwarmClient", "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog"],
+            dependencies: [
+                "SwarmTopology", "SwarmClient", "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmMonitor", "SwarmSecurityLog",
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -166,7 +169,8 @@ let package = Package(
         .executableTarget(
             name: "swarmbft",
             dependencies: [
-                "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmTopology", "SwarmNode", "SwarmClient", "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator", "SwarmCompose", "SwarmBench",
+                "SwarmCore", "SwarmMemory", "SwarmFaults", "SwarmWire", "SwarmCrypto", "SwarmAuth", "ZeroMQ", "SwarmSimulator", "SwarmTopology", "SwarmNode", "SwarmClient",
+                "SwarmMonitorCore", "SwarmMonitor", "SwarmSecurityLog", "SwarmEvents", "SwarmEventSink", "SwarmOrchestrator", "SwarmCompose", "SwarmBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -181,16 +185,19 @@ let package = Package(
         .testTarget(name: "SwarmFaultsTests", dependencies: ["SwarmFaults", "SwarmCore", "SwarmMemory", "SwarmWire", "SwarmSimulator"]),
         .testTarget(name: "SwarmMemoryTests", dependencies: ["SwarmMemory", "SwarmCore", "SwarmWire"]),
         .testTarget(name: "SwarmMonitorCoreTests", dependencies: ["SwarmMonitorCore", "SwarmCore", "SwarmWire", "SwarmAuth", "SwarmCrypto", "SwarmSimulator"]),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmTopology", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmAuth", "SwarmCrypto", "ZeroMQ", "SwarmTestKit"]),
+        .testTarget(
+            name: "SwarmNodeTests", dependencies: ["SwarmNode", "SwarmTopology", "SwarmMonitor", "SwarmCore", "SwarmWire", "SwarmAuth", "SwarmCrypto", "ZeroMQ", "SwarmTestKit"]),
         .testTarget(name: "SwarmComposeTests", dependencies: ["SwarmCompose", "SwarmTopology", "SwarmWire", "SwarmTestKit"]),
         .testTarget(name: "SwarmSecurityLogTests", dependencies: ["SwarmSecurityLog", "SwarmCrypto", "SwarmSimulator", "SwarmTestKit"]),
         .testTarget(name: "SwarmEventsTests", dependencies: ["SwarmEvents", "SwarmSecurityLog", "SwarmCrypto", "ZeroMQ", "SwarmTestKit"]),
         .testTarget(name: "SwarmEventSinkTests", dependencies: ["SwarmEventSink", "SwarmEvents", "SwarmTestKit", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SwarmSimulatorTests", dependencies: ["SwarmSimulator", "SwarmFaults", "SwarmCore", "SwarmWire", "SwarmMonitorCore"]),
-        .testTarget(name: "SwarmProcessTests", dependencies: [
-            "SwarmNode", "SwarmMemory", "SwarmTopology", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmMonitorCore", "SwarmOrchestrator", "SwarmSecurityLog",
-            "SwarmCore", "SwarmWire", "SwarmCrypto", "ZeroMQ", "SwarmEvents", "SwarmEventSink", "SwarmTestKit", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(
+            name: "SwarmProcessTests",
+            dependencies: [
+                "SwarmNode", "SwarmMemory", "SwarmTopology", "SwarmBench", "SwarmClient", "SwarmMonitor", "SwarmMonitorCore", "SwarmOrchestrator", "SwarmSecurityLog",
+                "SwarmCore", "SwarmWire", "SwarmCrypto", "ZeroMQ", "SwarmEvents", "SwarmEventSink", "SwarmTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "swarmbftTests", dependencies: ["SwarmTestKit"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 started=$(date +%s)
+# The formatter that ships with the toolchain, with the project's configuration
+# (.swift-format: 4 spaces, 180 columns): any difference fails CI. `swift format format
+# -i -r Sources Tests Package.swift` fixes it.
+swift format lint --strict --configuration .swift-format -r Sources Tests Package.swift
+echo "format: clean"
 # -enable-testing: some test targets use @testable imports, which release mode omits.
 swift build -c release --build-tests -Xswiftc -enable-testing
 # PIPESTATUS is read right after the pipeline: an `|| true` after it would replace it (and,

@@ -28,7 +28,8 @@ public struct Ed25519ProtocolCrypto: ProtocolCrypto {
 
     public func verify(_ message: SignedMessage) -> Bool {
         guard let key = publicKey(for: message.payload),
-              let signature = try? Ed25519.Signature(bytes: Array(message.signature)) else { return false }
+            let signature = try? Ed25519.Signature(bytes: Array(message.signature))
+        else { return false }
         return message.withSignedBytes { Ed25519.verify(signature, of: $0, by: key) }
     }
 

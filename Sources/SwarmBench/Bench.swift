@@ -46,12 +46,15 @@ public enum Bench {
         let certificates = try (0 ..< options.clients).map { try mesh.clientCertificate($0) }
         let laneCount = min(options.lanes, options.clients)
         let lanes = try (0 ..< laneCount).map { lane in
-            try BenchLane(topology: topology, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] }, payloadBytes: options.payloadBytes, sendRule: options.sendRule, verifyReplies: options.verifyReplies)
+            try BenchLane(
+                topology: topology, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] }, payloadBytes: options.payloadBytes,
+                sendRule: options.sendRule, verifyReplies: options.verifyReplies)
         }
         let start = monotonicNanoseconds() + 200_000_000
-        let schedule = BenchSchedule(startNanoseconds: start,
-                                     measureFromNanoseconds: start + UInt64(options.warmupSeconds * 1e9),
-                                     endNanoseconds: start + UInt64((options.warmupSeconds + options.durationSeconds) * 1e9))
+        let schedule = BenchSchedule(
+            startNanoseconds: start,
+            measureFromNanoseconds: start + UInt64(options.warmupSeconds * 1e9),
+            endNanoseconds: start + UInt64((options.warmupSeconds + options.durationSeconds) * 1e9))
         progress("running \(options.clients) clients: \(options.warmupSeconds) s warm-up, \(options.durationSeconds) s measured")
         let results = LaneResults()
         let threads = lanes.enumerated().map { index, lane in
@@ -90,20 +93,25 @@ public enum Bench {
         }
         if statuses.count < options.replicas { merged.errors.append("only \(statuses.count) of \(options.replicas) replicas left a final status") }
 
-        return summarise(options: options, merged: merged, statuses: statuses, cpuBefore: cpuBefore, cpuAfter: cpuAfter,
-                         cost: cost, cores: cores, uncleanStops: uncleanStops, checkpointInterval: Double(topology.checkpointInterval))
+        return summarise(
+            options: options, merged: merged, statuses: statuses, cpuBefore: cpuBefore, cpuAfter: cpuAfter,
+            cost: cost, cores: cores, uncleanStops: uncleanStops, checkpointInterval: Double(topology.checkpointInterval))
     }
 
-    static func summarise(options: BenchOptions, merged: BenchLaneResult, statuses: [NodeStatus], cpuBefore: [Double?], cpuAfter: [Double?],
-                          cost: (signMicroseconds: Double, verifyMicroseconds: Double), cores: Int, uncleanStops: Int, checkpointInterval: Double) -> BenchResult {
+    static func summarise(
+        options: BenchOptions, merged: BenchLaneResult, statuses: [NodeStatus], cpuBefore: [Double?], cpuAfter: [Double?],
+        cost: (signMicroseconds: Double, verifyMicroseconds: Double), cores: Int, uncleanStops: Int, checkpointInterval: Double
+    ) -> BenchResult {
         let window = options.durationSeconds
         let completed = merged.completed
         let histogram = merged.latencyMicroseconds
         func milliseconds(_ microseconds: UInt64) -> Double { Double(microseconds) / 1_000 }
-        let latency = histogram.totalCount == 0
+        let latency =
+            histogram.totalCount == 0
             ? BenchResult.Latency(p50: 0, p90: 0, p99: 0, max: 0, mean: 0)
-            : BenchResult.Latency(p50: milliseconds(histogram.valueAtPercentile(50)), p90: milliseconds(histogram.valueAtPercentile(90)),
-                                  p99: milliseconds(histogram.valueAtPercentile(99)), max: milliseconds(histogram.max), mean: histogram.mean / 1_000)
+            : BenchResult.Latency(
+                p50: milliseconds(histogram.valueAtPercentile(50)), p90: milliseconds(histogram.valueAtPercentile(90)),
+                p99: milliseconds(histogram.valueAtPercentile(99)), max: milliseconds(histogram.max), mean: histogram.mean / 1_000)
         // All replicas execute the same batches; the one that executed most saw them all.
         let busiest = statuses.max { $0.counters.executedRequests < $1.counters.executedRequests }
         let batches = busiest?.executedBatches ?? 0
@@ -116,21 +124,24 @@ public enum Bench {
             processes.append(.init(name: name, cpuSeconds: seconds, cpuMicrosecondsPerRequest: completed > 0 ? seconds * 1e6 / Double(completed) : 0))
         }
         let cpuTotal = processes.map(\.cpuSeconds).reduce(0, +)
-        let bound = CryptoBound(signMicroseconds: cost.signMicroseconds, verifyMicroseconds: cost.verifyMicroseconds, replicas: options.replicas,
-                                meanBatch: max(meanBatch, 1), checkpointInterval: checkpointInterval,
-                                clientVerifiesReplies: options.verifyReplies, cores: cores)
+        let bound = CryptoBound(
+            signMicroseconds: cost.signMicroseconds, verifyMicroseconds: cost.verifyMicroseconds, replicas: options.replicas,
+            meanBatch: max(meanBatch, 1), checkpointInterval: checkpointInterval,
+            clientVerifiesReplies: options.verifyReplies, cores: cores)
         let throughput = Double(completed) / window
-        let problems = BenchResult.Problems(timeouts: merged.timeouts, retransmissions: merged.retransmissions, invalidReplies: merged.invalidReplies,
-                                            mismatchedReplies: merged.mismatchedReplies, uncleanStops: uncleanStops,
-                                            viewChanges: statuses.map(\.viewChanges).max() ?? 0,
-                                            rateLimited: statuses.map { $0.rateLimitedByPeer.values.reduce(0, +) }.reduce(0, +), messages: merged.errors)
-        return BenchResult(parameters: options, completedRequests: completed, windowSeconds: window, throughputRps: throughput, latencyMs: latency,
-                           meanBatchSize: meanBatch, processes: processes, cpuMicrosecondsPerRequest: completed > 0 ? cpuTotal * 1e6 / Double(completed) : 0,
-                           coresBusy: cpuTotal / window, crypto: bound, cryptoBoundRps: bound.boundRequestsPerSecond,
-                           ratioToCryptoBound: throughput / bound.boundRequestsPerSecond,
-                           cryptoShareOfCPU: completed > 0 && cpuTotal > 0 ? bound.cpuMicrosecondsPerRequest / (cpuTotal * 1e6 / Double(completed)) : 0,
-                           problems: problems,
-                           machine: .init(cores: cores, cpuModel: cpuModel()))
+        let problems = BenchResult.Problems(
+            timeouts: merged.timeouts, retransmissions: merged.retransmissions, invalidReplies: merged.invalidReplies,
+            mismatchedReplies: merged.mismatchedReplies, uncleanStops: uncleanStops,
+            viewChanges: statuses.map(\.viewChanges).max() ?? 0,
+            rateLimited: statuses.map { $0.rateLimitedByPeer.values.reduce(0, +) }.reduce(0, +), messages: merged.errors)
+        return BenchResult(
+            parameters: options, completedRequests: completed, windowSeconds: window, throughputRps: throughput, latencyMs: latency,
+            meanBatchSize: meanBatch, processes: processes, cpuMicrosecondsPerRequest: completed > 0 ? cpuTotal * 1e6 / Double(completed) : 0,
+            coresBusy: cpuTotal / window, crypto: bound, cryptoBoundRps: bound.boundRequestsPerSecond,
+            ratioToCryptoBound: throughput / bound.boundRequestsPerSecond,
+            cryptoShareOfCPU: completed > 0 && cpuTotal > 0 ? bound.cpuMicrosecondsPerRequest / (cpuTotal * 1e6 / Double(completed)) : 0,
+            problems: problems,
+            machine: .init(cores: cores, cpuModel: cpuModel()))
     }
 
     static func sleep(untilNanoseconds deadline: UInt64) {
@@ -143,8 +154,9 @@ public enum Bench {
 
     static func cpuModel() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let colon = line.firstIndex(of: ":") else { return "unknown" }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let colon = line.firstIndex(of: ":")
+        else { return "unknown" }
         return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 }

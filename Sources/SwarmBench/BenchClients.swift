@@ -71,8 +71,10 @@ final class BenchLane {
     var clientIndex: [ClientKey: Int] = [:]
     var result = BenchLaneResult()
 
-    init(topology: Topology, certificates: [SecretCertificate], payloadBytes: Int, sendRule: ClientSendRule = .primaryFirst, verifyReplies: Bool = false,
-         retransmitMilliseconds: Int = 1_000, timeoutMilliseconds: Int = 10_000) throws {
+    init(
+        topology: Topology, certificates: [SecretCertificate], payloadBytes: Int, sendRule: ClientSendRule = .primaryFirst, verifyReplies: Bool = false,
+        retransmitMilliseconds: Int = 1_000, timeoutMilliseconds: Int = 10_000
+    ) throws {
         precondition(!certificates.isEmpty, "a lane drives at least one client")
         self.topology = topology
         self.sendRule = sendRule
@@ -90,8 +92,10 @@ final class BenchLane {
         // The connections authenticate with the first client's CURVE key (every client key
         // is on the replicas' allowlist).
         for replica in topology.replicas {
-            dealers.append(try replica.connectClientDealer(context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
-                                                           certificate: certificates[0], maxFrameBytes: configuration.wireLimits.maxFrameBytes))
+            dealers.append(
+                try replica.connectClientDealer(
+                    context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
+                    certificate: certificates[0], maxFrameBytes: configuration.wireLimits.maxFrameBytes))
         }
         for certificate in certificates {
             let key = ClientKey(bytes: certificate.signing.publicKey.bytes)
@@ -178,7 +182,8 @@ final class BenchLane {
                 frames = received
             } catch { note("receive: \(error)"); return }
             guard frames.count == 1, let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits),
-                  reply.cluster == configuration.cluster, case let .reply(body) = reply.payload else {
+                reply.cluster == configuration.cluster, case let .reply(body) = reply.payload
+            else {
                 result.invalidReplies += 1
                 continue
             }
@@ -198,7 +203,8 @@ final class BenchLane {
             if case .accepted? = accepted {
                 complete(index, schedule: schedule)
             } else if let replies = clients[index].core.pending?.replies,
-                      replies.count - replies.values.filter({ $0 == body.result }).count >= configuration.weakQuorum {
+                replies.count - replies.values.filter({ $0 == body.result }).count >= configuration.weakQuorum
+            {
                 result.mismatchedReplies += 1
             }
         }

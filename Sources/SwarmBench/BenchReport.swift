@@ -23,7 +23,8 @@ extension BenchResult {
             "CPU per request  \(f(cpuMicrosecondsPerRequest, 0)) µs in all, \(f(coresBusy, 2)) cores busy on average",
         ]
         for process in processes {
-            lines.append("  \(process.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(f(process.cpuMicrosecondsPerRequest, 0)) µs/request (\(f(process.cpuSeconds, 2)) s)")
+            lines.append(
+                "  \(process.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(f(process.cpuMicrosecondsPerRequest, 0)) µs/request (\(f(process.cpuSeconds, 2)) s)")
         }
         lines += [
             "crypto           sign \(f(crypto.signMicroseconds)) µs, verify \(f(crypto.verifyMicroseconds)) µs; per request \(f(crypto.signaturesPerRequest, 2)) signatures + \(f(crypto.verificationsPerRequest, 2)) verifications = \(f(crypto.cpuMicrosecondsPerRequest, 0)) µs",
@@ -34,7 +35,9 @@ extension BenchResult {
             lines.append("NOTE             the run used \(f(coresBusy, 2)) of \(machine.cores) cores: other load (or latency) limited it; compare CPU per request, not throughput")
         }
         if problems.any || problems.retransmissions > 0 {
-            lines.append("PROBLEMS         timeouts \(problems.timeouts), retransmissions \(problems.retransmissions), invalid replies \(problems.invalidReplies), mismatched \(problems.mismatchedReplies), unclean stops \(problems.uncleanStops), view changes \(problems.viewChanges), rate-limited \(problems.rateLimited)")
+            lines.append(
+                "PROBLEMS         timeouts \(problems.timeouts), retransmissions \(problems.retransmissions), invalid replies \(problems.invalidReplies), mismatched \(problems.mismatchedReplies), unclean stops \(problems.uncleanStops), view changes \(problems.viewChanges), rate-limited \(problems.rateLimited)"
+            )
             for message in problems.messages { lines.append("  \(message)") }
         } else {
             lines.append("problems         none (no timeouts, retransmissions, invalid replies or view changes)")

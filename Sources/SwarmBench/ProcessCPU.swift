@@ -9,7 +9,8 @@ enum ProcessCPU {
     static func seconds(of pid: pid_t?) -> Double? {
         let path = pid.map { "/proc/\($0)/stat" } ?? "/proc/self/stat"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command name (which may hold spaces): state is field 3, utime
         // field 14 and stime field 15 of the whole line.
         let fields = text[text.index(after: close)...].split(separator: " ")

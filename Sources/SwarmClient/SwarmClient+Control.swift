@@ -34,7 +34,9 @@ extension SwarmClient {
 
     /// A control command signed with `signing` (an admin key, or the monitor's for suspicion).
     public static func controlCommand(_ kind: ControlCommand.Kind, target: ReplicaID = 0, view: ViewNumber = 0, cluster: ClusterBinding, signing: Ed25519.PrivateKey) -> [[UInt8]] {
-        var command = ControlCommand(cluster: cluster, kind: kind, target: target, view: view, issuedAtMicroseconds: UInt64(Date().timeIntervalSince1970 * 1_000_000), nonce: SodiumRandom.bytes(16), signer: signing.publicKey.bytes)
+        var command = ControlCommand(
+            cluster: cluster, kind: kind, target: target, view: view, issuedAtMicroseconds: UInt64(Date().timeIntervalSince1970 * 1_000_000), nonce: SodiumRandom.bytes(16),
+            signer: signing.publicKey.bytes)
         command.signature = signing.sign(command.signedBytes).bytes
         return [ControlFrames.control, command.encoded()]
     }

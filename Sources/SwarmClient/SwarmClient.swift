@@ -59,12 +59,14 @@ public final class SwarmClient {
         verifier = Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: replicaCertificates.map(\.ed25519PublicKey))
         // Every request goes to every replica at once (`.all`): backups forward it to
         // the primary and start their timers, so a faulty primary is replaced (section 2.5).
-        core = ClientCore(configuration: configuration, key: key, sendRule: .all, retransmitAfter: 1_000,
-                          firstRequestID: UInt64(Date().timeIntervalSince1970 * 1_000_000))
+        core = ClientCore(
+            configuration: configuration, key: key, sendRule: .all, retransmitAfter: 1_000,
+            firstRequestID: UInt64(Date().timeIntervalSince1970 * 1_000_000))
         context = try ZMQContext(ioThreads: 1)
         for replica in topology.replicas {
-            let dealer = try replica.connectClientDealer(context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
-                                                         certificate: certificate, maxFrameBytes: configuration.wireLimits.maxFrameBytes)
+            let dealer = try replica.connectClientDealer(
+                context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
+                certificate: certificate, maxFrameBytes: configuration.wireLimits.maxFrameBytes)
             monitors[replica.id] = try dealer.monitor(endpoint: "inproc://client-monitor-\(replica.id)", events: [.handshakeFailedAuth, .handshakeSucceeded])
             dealers[replica.id] = dealer
         }
@@ -133,7 +135,9 @@ public final class SwarmClient {
                 }
             }
             if topology.replicas.count - refusedBy.count < configuration.weakQuorum {
-                throw ClientError(.notAuthorised, "replicas \(refusedBy.sorted().map(String.init).joined(separator: ", ")) refused this client's CURVE key: it is not in the topology's client_keys allowlist")
+                throw ClientError(
+                    .notAuthorised,
+                    "replicas \(refusedBy.sorted().map(String.init).joined(separator: ", ")) refused this client's CURVE key: it is not in the topology's client_keys allowlist")
             }
             for (position, item) in items.enumerated() where item.returnedEvents.contains(.pollIn) {
                 guard let socket = item.socket else { continue }
@@ -144,7 +148,8 @@ public final class SwarmClient {
                     // is looked at; the signature is checked too unless switched off
                     // (docs/wire-protocol.md, 2.2).
                     guard frames.count == 1, let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits),
-                          reply.cluster == configuration.cluster, case let .reply(body) = reply.payload else { continue }
+                        reply.cluster == configuration.cluster, case let .reply(body) = reply.payload
+                    else { continue }
                     let accepted = core.receive(body, connectedTo: connectedTo) { !verifiesReplySignatures || verifier.verify(reply) }
                     if case let .accepted(_, result, _)? = accepted { return result }
                 }
@@ -164,7 +169,8 @@ public final class SwarmClient {
         while Date() < deadline {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
             if let frames = try dealer.receiveMultipart(dontWait: true, maxFrames: 2), frames.count == 1,
-               let text = String(bytes: frames[0], encoding: .utf8), text.hasPrefix("{") {
+                let text = String(bytes: frames[0], encoding: .utf8), text.hasPrefix("{")
+            {
                 return text
             }
         }

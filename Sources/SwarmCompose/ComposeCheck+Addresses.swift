@@ -13,10 +13,15 @@ extension ComposeCheck {
         let configs = document.topLevel("configs")
         for (name, service) in services.sorted(by: { $0.key < $1.key }) {
             let viewer: ComposeTopologies.Viewer
-            if let id = ComposeLayout.replicaID(ofService: name), topology.replicas.contains(where: { $0.id == id }) { viewer = .replica(id) }
-            else if name == ComposeLayout.monitorService { viewer = .monitor }
-            else if name == ComposeLayout.sinkService { viewer = .sink }
-            else { continue }
+            if let id = ComposeLayout.replicaID(ofService: name), topology.replicas.contains(where: { $0.id == id }) {
+                viewer = .replica(id)
+            } else if name == ComposeLayout.monitorService {
+                viewer = .monitor
+            } else if name == ComposeLayout.sinkService {
+                viewer = .sink
+            } else {
+                continue
+            }
             guard let mount = ComposeDocument.mounts(service, "configs").first(where: { $0.target == ComposeLayout.topologyPath }) else {
                 problems.append("service \(name): no config is mounted at \(ComposeLayout.topologyPath)")
                 continue
@@ -50,17 +55,22 @@ extension ComposeCheck {
     static func agreement(_ name: String, seen: Topology, source: Topology) -> [String] {
         var problems: [String] = []
         if seen.clusterID != source.clusterID || seen.epoch != source.epoch || seen.swarmID != source.swarmID {
-            problems.append("service \(name): its topology is for \(seen.swarmID) \(seen.clusterID) epoch \(seen.epoch), not \(source.swarmID) \(source.clusterID) epoch \(source.epoch)")
+            problems.append(
+                "service \(name): its topology is for \(seen.swarmID) \(seen.clusterID) epoch \(seen.epoch), not \(source.swarmID) \(source.clusterID) epoch \(source.epoch)")
         }
         if seen.events.publishPort != source.events.publishPort || seen.events.catchupPort != source.events.catchupPort {
-            problems.append("service \(name): its topology has event ports \(seen.events.publishPort)/\(seen.events.catchupPort), the topology says \(source.events.publishPort)/\(source.events.catchupPort)")
+            problems.append(
+                "service \(name): its topology has event ports \(seen.events.publishPort)/\(seen.events.catchupPort), the topology says \(source.events.publishPort)/\(source.events.catchupPort)"
+            )
         }
         if seen.replicas.map(\.id).sorted() != source.replicas.map(\.id).sorted() {
             problems.append("service \(name): its topology lists replicas \(seen.replicas.map(\.id).sorted()), the topology \(source.replicas.map(\.id).sorted())")
         }
         for replica in source.replicas {
             guard let entry = seen.replicas.first(where: { $0.id == replica.id }) else { continue }
-            for (field, mine, theirs) in [("mesh_port", entry.meshPort, replica.meshPort), ("router_port", entry.routerPort, replica.routerPort), ("monitor_port", entry.monitorPort, replica.monitorPort)] where mine != theirs {
+            for (field, mine, theirs) in [
+                ("mesh_port", entry.meshPort, replica.meshPort), ("router_port", entry.routerPort, replica.routerPort), ("monitor_port", entry.monitorPort, replica.monitorPort),
+            ] where mine != theirs {
                 problems.append("service \(name): its topology gives replica \(replica.id) \(field) \(mine), the topology says \(theirs)")
             }
         }
@@ -84,14 +94,15 @@ extension ComposeCheck {
                     problems.append("service \(name): host '\(entry.host)' of replica \(entry.id) does not resolve to service \(peer) on network \(network)")
                 }
             case .sink, .agent:
-                continue // the sink never dials a replica; agents are not in the file
+                continue  // the sink never dials a replica; agents are not in the file
             }
         }
         switch viewer {
         case .monitor where seen.events.host != ComposeLayout.bindAll:
             problems.append("service \(name): events.host is '\(seen.events.host)'; the monitor must bind \(ComposeLayout.bindAll)")
         case .sink where !resolves(seen.events.host, from: name, to: ComposeLayout.monitorService, on: ComposeLayout.eventsNetwork, services: services):
-            problems.append("service \(name): events.host '\(seen.events.host)' does not resolve to service \(ComposeLayout.monitorService) on network \(ComposeLayout.eventsNetwork)")
+            problems.append(
+                "service \(name): events.host '\(seen.events.host)' does not resolve to service \(ComposeLayout.monitorService) on network \(ComposeLayout.eventsNetwork)")
         default: break
         }
         return problems

@@ -50,7 +50,9 @@ public enum ComposeCheck {
                 if isEventPort, name == ComposeLayout.monitorService {
                     published.insert(port.published!)
                 } else {
-                    problems.append("service \(name): port '\(port.entry)' is published to the host; only the monitor's event stream (\(eventPorts.map(String.init).joined(separator: ", "))) may be")
+                    problems.append(
+                        "service \(name): port '\(port.entry)' is published to the host; only the monitor's event stream (\(eventPorts.map(String.init).joined(separator: ", "))) may be"
+                    )
                 }
             }
         }

@@ -95,7 +95,10 @@ public enum ComposeFile {
         out.line(1, "\(service):")
         out.line(2, "<<: *service")
         out.line(2, "hostname: \(service)")
-        out.line(2, "command: [\"monitor\", \"--topology\", \(quote(ComposeLayout.topologyPath)), \"--data-dir\", \(quote(ComposeLayout.dataDirectory)), \"--key\", \(quote(ComposeLayout.monitorCertificatePath + "_secret"))]")
+        out.line(
+            2,
+            "command: [\"monitor\", \"--topology\", \(quote(ComposeLayout.topologyPath)), \"--data-dir\", \(quote(ComposeLayout.dataDirectory)), \"--key\", \(quote(ComposeLayout.monitorCertificatePath + "_secret"))]"
+        )
         out.line(2, "depends_on:")
         for replica in topology.replicas {
             out.line(3, "\(ComposeLayout.replicaService(replica.id)):")
@@ -121,7 +124,10 @@ public enum ComposeFile {
         out.line(1, "\(service):")
         out.line(2, "<<: *service")
         out.line(2, "hostname: \(service)")
-        out.line(2, "command: [\"events\", \"sink\", \"--topology\", \(quote(ComposeLayout.topologyPath)), \"--key\", \(quote(ComposeLayout.clientSecretPath(options.client))), \"--jsonl\", \(quote(ComposeLayout.dataDirectory + "/events.jsonl"))]")
+        out.line(
+            2,
+            "command: [\"events\", \"sink\", \"--topology\", \(quote(ComposeLayout.topologyPath)), \"--key\", \(quote(ComposeLayout.clientSecretPath(options.client))), \"--jsonl\", \(quote(ComposeLayout.dataDirectory + "/events.jsonl"))]"
+        )
         out.line(2, "depends_on:")
         out.line(3, "\(ComposeLayout.monitorService):")
         out.line(4, "condition: service_started")

@@ -33,12 +33,13 @@ public enum ComposeTopologies {
         for index in topology.replicas.indices {
             let id = topology.replicas[index].id
             topology.replicas[index].certificate = ComposeLayout.certificatePath(id)
-            topology.replicas[index].host = switch viewer {
-            case .replica(id): ComposeLayout.bindAll
-            case .replica, .agent: ComposeLayout.meshAlias(id)
-            // The sink never dials a replica; the bus alias at least names the right one.
-            case .monitor, .sink: ComposeLayout.busAlias(id)
-            }
+            topology.replicas[index].host =
+                switch viewer {
+                case .replica(id): ComposeLayout.bindAll
+                case .replica, .agent: ComposeLayout.meshAlias(id)
+                // The sink never dials a replica; the bus alias at least names the right one.
+                case .monitor, .sink: ComposeLayout.busAlias(id)
+                }
         }
         topology.events.certificate = ComposeLayout.monitorCertificatePath
         topology.events.host = viewer == .monitor ? ComposeLayout.bindAll : ComposeLayout.monitorService

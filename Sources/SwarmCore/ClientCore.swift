@@ -63,7 +63,9 @@ public struct ClientCore: Sendable {
     /// Replies for the pending request whose signature did not verify.
     public private(set) var unauthenticReplies = 0
 
-    public init(configuration: Configuration, key: ClientKey, sendRule: ClientSendRule = .primaryFirst, introducesItself: Bool = true, retransmitAfter: UInt64, firstRequestID: UInt64 = 1) {
+    public init(
+        configuration: Configuration, key: ClientKey, sendRule: ClientSendRule = .primaryFirst, introducesItself: Bool = true, retransmitAfter: UInt64, firstRequestID: UInt64 = 1
+    ) {
         precondition(retransmitAfter > 0, "a client must wait before it retransmits")
         self.configuration = configuration
         self.key = key
@@ -111,7 +113,8 @@ public struct ClientCore: Sendable {
     /// distinct replicas agree on it.
     public mutating func receive(_ reply: Reply, connectedTo: ReplicaID? = nil, authentic: () -> Bool = { true }) -> Output? {
         guard var pending, reply.client == key, reply.requestID == pending.request.requestID,
-              configuration.isReplica(reply.sender), connectedTo == nil || connectedTo == reply.sender else {
+            configuration.isReplica(reply.sender), connectedTo == nil || connectedTo == reply.sender
+        else {
             ignoredReplies += 1
             return nil
         }

@@ -98,7 +98,8 @@ public struct Configuration: Sendable, Equatable {
             throw ConfigurationError("watermark window L = \(watermarkWindow) must be a positive multiple of the checkpoint interval K = \(checkpointInterval)")
         }
         guard watermarkWindow <= UInt64(wireLimits.maxPreparedCertificates) else {
-            throw ConfigurationError("watermark window L = \(watermarkWindow) exceeds the wire limit of \(wireLimits.maxPreparedCertificates) prepared certificates per VIEW-CHANGE")
+            throw ConfigurationError(
+                "watermark window L = \(watermarkWindow) exceeds the wire limit of \(wireLimits.maxPreparedCertificates) prepared certificates per VIEW-CHANGE")
         }
         guard maxBatchRequests >= 1, maxBatchRequests <= wireLimits.maxBatchRequests else {
             throw ConfigurationError("batch limit \(maxBatchRequests) must be between 1 and the wire limit \(wireLimits.maxBatchRequests)")
@@ -106,7 +107,10 @@ public struct Configuration: Sendable, Equatable {
         guard replicaCount <= wireLimits.maxVotesPerCertificate, replicaCount <= wireLimits.maxViewChanges else {
             throw ConfigurationError("n = \(replicaCount) exceeds the wire limit of \(wireLimits.maxVotesPerCertificate) votes per certificate")
         }
-        for (name, value) in [("batchTimeoutTicks", batchTimeoutTicks), ("requestTimeoutTicks", requestTimeoutTicks), ("viewChangeTimeoutTicks", viewChangeTimeoutTicks), ("retransmitTicks", retransmitTicks), ("stateTransferTimeoutTicks", stateTransferTimeoutTicks), ("maxPendingRequests", maxPendingRequests)] where value < 1 {
+        for (name, value) in [
+            ("batchTimeoutTicks", batchTimeoutTicks), ("requestTimeoutTicks", requestTimeoutTicks), ("viewChangeTimeoutTicks", viewChangeTimeoutTicks),
+            ("retransmitTicks", retransmitTicks), ("stateTransferTimeoutTicks", stateTransferTimeoutTicks), ("maxPendingRequests", maxPendingRequests),
+        ] where value < 1 {
             throw ConfigurationError("\(name) = \(value) must be at least 1")
         }
         guard maxViewChangeTimeoutTicks >= viewChangeTimeoutTicks else {

@@ -80,7 +80,8 @@ extension Replica {
         var digest: Digest?
         for message in proof {
             guard case let .checkpoint(m) = message.payload, m.sequence == sequence,
-                  configuration.isReplica(m.sender), authentic(message) else { return nil }
+                configuration.isReplica(m.sender), authentic(message)
+            else { return nil }
             if let digest, digest != m.stateDigest { return nil }
             digest = m.stateDigest
             senders.insert(m.sender)

@@ -61,7 +61,8 @@ extension Replica {
             var batch: [SignedMessage] = []
             var bytes = 0
             while let next = candidates.first, batch.count < configuration.maxBatchRequests,
-                  batch.isEmpty || bytes + next.message.frame.count <= configuration.maxBatchBytes {
+                batch.isEmpty || bytes + next.message.frame.count <= configuration.maxBatchBytes
+            {
                 batch.append(next.message)
                 bytes += next.message.frame.count
                 pool.markProposed(next.request)

@@ -106,9 +106,10 @@ extension Replica {
 
     mutating func installSnapshot(_ m: StateResponse, _ out: inout [Directive]) -> Bool {
         guard m.checkpointSequence % configuration.checkpointInterval == 0,
-              let digest = verifyCheckpointProof(m.checkpointProof, sequence: m.checkpointSequence),
-              crypto.digest(m.snapshot) == digest,
-              let decoded = try? ReplicaSnapshot.decode(m.snapshot, limits: configuration.wireLimits) else { return false }
+            let digest = verifyCheckpointProof(m.checkpointProof, sequence: m.checkpointSequence),
+            crypto.digest(m.snapshot) == digest,
+            let decoded = try? ReplicaSnapshot.decode(m.snapshot, limits: configuration.wireLimits)
+        else { return false }
         var restored = service
         do { try restored.restore(decoded.service) } catch { return false }
         service = restored
@@ -131,7 +132,8 @@ extension Replica {
         var voters = Set<ReplicaID>()
         for commit in entry.commits {
             guard case let .commit(vote) = commit.payload, vote.view == pp.view, vote.sequence == pp.sequence, vote.digest == pp.digest,
-                  configuration.isReplica(vote.sender), authentic(commit) else { return "COMMIT does not match" }
+                configuration.isReplica(vote.sender), authentic(commit)
+            else { return "COMMIT does not match" }
             voters.insert(vote.sender)
         }
         guard voters.count >= configuration.quorum else { return "\(voters.count) COMMITs, a quorum is \(configuration.quorum)" }

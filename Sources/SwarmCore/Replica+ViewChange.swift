@@ -180,7 +180,8 @@ extension Replica {
         guard m.prePrepares.count == plan.proposals.count else { return "O holds \(m.prePrepares.count) PRE-PREPAREs, V determines \(plan.proposals.count)" }
         for (message, proposal) in zip(m.prePrepares, plan.proposals) {
             guard case let .prePrepare(pp) = message.payload, pp.sender == m.sender, pp.view == m.view,
-                  pp.sequence == proposal.sequence, pp.digest == proposal.digest, pp.batch == proposal.batch else {
+                pp.sequence == proposal.sequence, pp.digest == proposal.digest, pp.batch == proposal.batch
+            else {
                 return "O differs from what V determines at sequence \(proposal.sequence)"
             }
             guard authentic(message) else { return "O holds a PRE-PREPARE with an invalid signature" }
@@ -203,14 +204,17 @@ extension Replica {
             guard case let .prePrepare(pp) = certificate.prePrepare.payload else { return "certificate without PRE-PREPARE" }
             guard pp.view < m.newView else { return "certificate from view \(pp.view), not below \(m.newView)" }
             guard pp.sender == configuration.primary(of: pp.view) else { return "certificate PRE-PREPARE not from the primary of view \(pp.view)" }
-            guard pp.sequence > m.stableSequence, pp.sequence <= m.stableSequence + configuration.watermarkWindow else { return "certificate for sequence \(pp.sequence) outside the window" }
+            guard pp.sequence > m.stableSequence, pp.sequence <= m.stableSequence + configuration.watermarkWindow else {
+                return "certificate for sequence \(pp.sequence) outside the window"
+            }
             guard sequences.insert(pp.sequence).inserted else { return "two certificates for sequence \(pp.sequence)" }
             guard batchDigest(pp.batch) == pp.digest else { return "certificate batch does not match its digest" }
             guard authentic(certificate.prePrepare) else { return "certificate PRE-PREPARE signature invalid" }
             var voters = Set<ReplicaID>()
             for prepare in certificate.prepares {
                 guard case let .prepare(vote) = prepare.payload, vote.view == pp.view, vote.sequence == pp.sequence, vote.digest == pp.digest,
-                      vote.sender != pp.sender, configuration.isReplica(vote.sender) else { return "certificate PREPARE does not match" }
+                    vote.sender != pp.sender, configuration.isReplica(vote.sender)
+                else { return "certificate PREPARE does not match" }
                 guard voters.insert(vote.sender).inserted else { return "certificate counts replica \(vote.sender) twice" }
                 guard authentic(prepare) else { return "certificate PREPARE signature invalid" }
             }

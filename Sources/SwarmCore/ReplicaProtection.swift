@@ -1,4 +1,3 @@
-
 /// What a replica does by itself at each protection level (`protection_level` in the
 /// topology). Every response only drops, delays or ignores; none changes what a quorum
 /// is, so none can weaken safety (docs/security-model.md, "Protection levels").
@@ -21,11 +20,14 @@ public struct ReplicaProtection: Sendable, Equatable {
         case .minimal:
             ReplicaProtection(level: level, ratePerPeerPerSecond: nil, floodingPenaltyPerSecond: nil, quarantineOnEvidence: false, acceptSuspicion: false, timeoutJitterFraction: 0)
         case .enhanced:
-            ReplicaProtection(level: level, ratePerPeerPerSecond: 20_000, floodingPenaltyPerSecond: 500, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0.5)
+            ReplicaProtection(
+                level: level, ratePerPeerPerSecond: 20_000, floodingPenaltyPerSecond: 500, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0.5)
         case .maximum:
-            ReplicaProtection(level: level, ratePerPeerPerSecond: 10_000, floodingPenaltyPerSecond: 100, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 1.0)
+            ReplicaProtection(
+                level: level, ratePerPeerPerSecond: 10_000, floodingPenaltyPerSecond: 100, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 1.0)
         case .standard:
-            ReplicaProtection(level: level, ratePerPeerPerSecond: 50_000, floodingPenaltyPerSecond: 2_000, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0)
+            ReplicaProtection(
+                level: level, ratePerPeerPerSecond: 50_000, floodingPenaltyPerSecond: 2_000, quarantineOnEvidence: true, acceptSuspicion: true, timeoutJitterFraction: 0)
         }
     }
 }

@@ -55,14 +55,15 @@ public enum Blake2b {
     /// - Precondition: `key` has 16...64 bytes (`crypto_generichash_KEYBYTES_MIN`
     ///   ...`_MAX`). A key of any other length is a programmer error and crashes.
     public static func mac256(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        precondition((16...64).contains(key.count), "a BLAKE2b MAC key has 16...64 bytes, not \(key.count)")
+        precondition((16 ... 64).contains(key.count), "a BLAKE2b MAC key has 16...64 bytes, not \(key.count)")
         Sodium.initialize()
         return key.withUnsafeBytes { keyBuffer in
             message.withUnsafeBytes { messageBuffer in
                 digest { output in
-                    crypto_generichash(output, digestByteCount,
-                                       messageBuffer.cBytes, UInt64(messageBuffer.count),
-                                       keyBuffer.cBytes, keyBuffer.count)
+                    crypto_generichash(
+                        output, digestByteCount,
+                        messageBuffer.cBytes, UInt64(messageBuffer.count),
+                        keyBuffer.cBytes, keyBuffer.count)
                 }
             }
         }

@@ -10,8 +10,10 @@ public struct PublicCertificate: Sendable, Equatable {
     /// `ed25519-*` fields, which have their own properties.
     public var metadata: [String: String]
 
-    public init(name: String, curvePublicKey: [UInt8], ed25519PublicKey: Ed25519.PublicKey,
-                metadata: [String: String] = [:]) {
+    public init(
+        name: String, curvePublicKey: [UInt8], ed25519PublicKey: Ed25519.PublicKey,
+        metadata: [String: String] = [:]
+    ) {
         self.name = name
         self.curvePublicKey = curvePublicKey
         self.ed25519PublicKey = ed25519PublicKey
@@ -28,8 +30,10 @@ public struct SecretCertificate: Sendable {
     /// Further `metadata` entries written to, and read back from, both files.
     public var metadata: [String: String]
 
-    public init(name: String, curve: Curve.KeyPair, signing: Ed25519.PrivateKey,
-                metadata: [String: String] = [:]) {
+    public init(
+        name: String, curve: Curve.KeyPair, signing: Ed25519.PrivateKey,
+        metadata: [String: String] = [:]
+    ) {
         self.name = name
         self.curve = curve
         self.signing = signing
@@ -38,8 +42,9 @@ public struct SecretCertificate: Sendable {
 
     /// The part of this certificate that may be given to other replicas.
     public var publicCertificate: PublicCertificate {
-        PublicCertificate(name: name, curvePublicKey: curve.publicKey,
-                          ed25519PublicKey: signing.publicKey, metadata: metadata)
+        PublicCertificate(
+            name: name, curvePublicKey: curve.publicKey,
+            ed25519PublicKey: signing.publicKey, metadata: metadata)
     }
 
     /// A new identity with fresh random keys.

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Certificate files in the layout czmq and pyzmq write (`NAME.key`, public,
@@ -49,7 +49,8 @@ public enum CertificateFile {
     ///   `/`, quotes or control characters); `.ioFailure` for operating errors.
     @discardableResult
     public static func write(_ certificate: SecretCertificate, directory: String) throws
-        -> (publicPath: String, secretPath: String) {
+        -> (publicPath: String, secretPath: String)
+    {
         try validate(certificate)
         try makeDirectories(directory)
         let base = directory.hasSuffix("/") ? directory + certificate.name : directory + "/" + certificate.name
@@ -83,16 +84,18 @@ public enum CertificateFile {
                 "#   directory, in the .curve subdirectory.",
             ]
         }
-        let head = banner + [
-            "",
-            "metadata",
-            property(nameField, certificate.name),
-            property(ed25519PublicKeyField, hexString(certificate.signing.publicKey.bytes)),
-        ]
-        let middle = certificate.metadata.keys.sorted().map { property($0, certificate.metadata[$0]!) } + [
-            "curve",
-            property(publicKeyField, String(decoding: Z85.encodeBytes(certificate.curve.publicKey), as: UTF8.self)),
-        ]
+        let head =
+            banner + [
+                "",
+                "metadata",
+                property(nameField, certificate.name),
+                property(ed25519PublicKeyField, hexString(certificate.signing.publicKey.bytes)),
+            ]
+        let middle =
+            certificate.metadata.keys.sorted().map { property($0, certificate.metadata[$0]!) } + [
+                "curve",
+                property(publicKeyField, String(decoding: Z85.encodeBytes(certificate.curve.publicKey), as: UTF8.self)),
+            ]
         let headText = Array((head.joined(separator: "\n") + "\n").utf8)
         let middleText = Array((middle.joined(separator: "\n") + "\n").utf8)
         guard secret else { return headText + middleText }
@@ -101,8 +104,9 @@ public enum CertificateFile {
         let secretPrefix = Array("    \(secretKeyField) = \"".utf8)
         let lineEnd = Array("\"\n".utf8)
         var text = [UInt8]()
-        text.reserveCapacity(headText.count + middleText.count + seedPrefix.count + secretPrefix.count
-            + 2 * lineEnd.count + 2 * Ed25519.seedByteCount + Curve.secretKeyByteCount / 4 * 5)
+        text.reserveCapacity(
+            headText.count + middleText.count + seedPrefix.count + secretPrefix.count
+                + 2 * lineEnd.count + 2 * Ed25519.seedByteCount + Curve.secretKeyByteCount / 4 * 5)
 
         var seed = certificate.signing.seed.copyBytes()
         var seedHex = hexBytes(seed)
@@ -135,18 +139,22 @@ public enum CertificateFile {
     private static func validate(_ certificate: SecretCertificate) throws {
         let name = certificate.name
         guard !name.isEmpty, name != ".", name != "..", name.utf8.count <= 200,
-              !name.contains("/"), !name.contains("'"), ZPL.isQuotableValue(name) else {
-            throw CryptoError(code: .invalidEncoding,
-                              message: "certificate name \(String(reflecting: name)) cannot be used as a file name and ZPL value")
+            !name.contains("/"), !name.contains("'"), ZPL.isQuotableValue(name)
+        else {
+            throw CryptoError(
+                code: .invalidEncoding,
+                message: "certificate name \(String(reflecting: name)) cannot be used as a file name and ZPL value")
         }
         for (key, value) in certificate.metadata {
             guard ZPL.isValidName(key), !reservedMetadata.contains(key) else {
-                throw CryptoError(code: .invalidEncoding,
-                                  message: "metadata name \(String(reflecting: key)) is reserved or not a ZPL name")
+                throw CryptoError(
+                    code: .invalidEncoding,
+                    message: "metadata name \(String(reflecting: key)) is reserved or not a ZPL name")
             }
             guard ZPL.isQuotableValue(value) else {
-                throw CryptoError(code: .invalidEncoding,
-                                  message: "metadata value of \(key) contains a double quote or a control character")
+                throw CryptoError(
+                    code: .invalidEncoding,
+                    message: "metadata value of \(key) contains a double quote or a control character")
             }
         }
     }
@@ -183,8 +191,9 @@ public enum CertificateFile {
             return try Ed25519.PrivateKey(seed: seed)
         }
         guard signing.publicKey == stated.ed25519PublicKey else {
-            throw CryptoError(code: .invalidKey,
-                              message: "\(path): \(ed25519PublicKeyField) does not match the key derived from \(ed25519SeedField) (line \(seedField.line))")
+            throw CryptoError(
+                code: .invalidKey,
+                message: "\(path): \(ed25519PublicKeyField) does not match the key derived from \(ed25519SeedField) (line \(seedField.line))")
         }
 
         let secretField = try field(document, "curve", secretKeyField, path: path)
@@ -194,8 +203,9 @@ public enum CertificateFile {
             return try Curve.KeyPair(secretKey: secretKey)
         }
         guard curve.publicKey == stated.curvePublicKey else {
-            throw CryptoError(code: .invalidKey,
-                              message: "\(path): curve \(publicKeyField) does not match the key derived from \(secretKeyField) (line \(secretField.line))")
+            throw CryptoError(
+                code: .invalidKey,
+                message: "\(path): curve \(publicKeyField) does not match the key derived from \(secretKeyField) (line \(secretField.line))")
         }
         return SecretCertificate(name: stated.name, curve: curve, signing: signing, metadata: stated.metadata)
     }
@@ -207,8 +217,10 @@ public enum CertificateFile {
     /// - Throws: `CryptoError` `.malformedFile` naming the line.
     public static func parse(text: String) throws -> (metadata: [String: String], curve: [String: String]) {
         let document = try ZPL.parse(text, origin: "certificate text")
-        return (document["metadata", default: [:]].mapValues(\.text),
-                document["curve", default: [:]].mapValues(\.text))
+        return (
+            document["metadata", default: [:]].mapValues(\.text),
+            document["curve", default: [:]].mapValues(\.text)
+        )
     }
 
     private static func publicCertificate(from document: ZPL.Document, path: String) throws -> PublicCertificate {
@@ -216,8 +228,9 @@ public enum CertificateFile {
         let required = [("metadata", nameField), ("metadata", ed25519PublicKeyField), ("curve", publicKeyField)]
         let missing = required.filter { document[$0.0]?[$0.1] == nil }.map { "\($0.0)/\($0.1)" }
         guard missing.isEmpty else {
-            throw CryptoError(code: .malformedFile,
-                              message: "\(path): missing field\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+            throw CryptoError(
+                code: .malformedFile,
+                message: "\(path): missing field\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
         }
         let name = try field(document, "metadata", nameField, path: path)
         let ed25519Field = try field(document, "metadata", ed25519PublicKeyField, path: path)
@@ -247,13 +260,16 @@ public enum CertificateFile {
 
     /// Decodes a field's value; a failure becomes `.malformedFile` (or stays
     /// `.invalidKey`) with a message naming the line.
-    private static func decode<T>(_ value: ZPL.Value, _ name: String, path: String,
-                                  _ body: (String) throws -> T) throws -> T {
+    private static func decode<T>(
+        _ value: ZPL.Value, _ name: String, path: String,
+        _ body: (String) throws -> T
+    ) throws -> T {
         do {
             return try body(value.text)
         } catch let error as CryptoError {
-            throw CryptoError(code: error.code == .invalidKey ? .invalidKey : .malformedFile,
-                              message: "\(path), line \(value.line): bad \(name): \(error.message)")
+            throw CryptoError(
+                code: error.code == .invalidKey ? .invalidKey : .malformedFile,
+                message: "\(path), line \(value.line): bad \(name): \(error.message)")
         }
     }
 }

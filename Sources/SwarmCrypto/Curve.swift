@@ -38,8 +38,9 @@ public enum Curve {
         ///   bytes; `.invalidKey` if libsodium refuses the scalar.
         public init(secretKey: [UInt8]) throws {
             guard secretKey.count == Curve.secretKeyByteCount else {
-                throw CryptoError(code: .invalidLength,
-                                  message: "a CURVE secret key has \(Curve.secretKeyByteCount) bytes, not \(secretKey.count)")
+                throw CryptoError(
+                    code: .invalidLength,
+                    message: "a CURVE secret key has \(Curve.secretKeyByteCount) bytes, not \(secretKey.count)")
             }
             Sodium.initialize()
             let secret = SecureBytes(copying: secretKey)

@@ -31,8 +31,9 @@ public enum Ed25519 {
         /// - Throws: `CryptoError` `.invalidLength` unless `bytes` has exactly 32 bytes.
         public init(bytes: [UInt8]) throws {
             guard bytes.count == Ed25519.publicKeyByteCount else {
-                throw CryptoError(code: .invalidLength,
-                                  message: "an Ed25519 public key has \(Ed25519.publicKeyByteCount) bytes, not \(bytes.count)")
+                throw CryptoError(
+                    code: .invalidLength,
+                    message: "an Ed25519 public key has \(Ed25519.publicKeyByteCount) bytes, not \(bytes.count)")
             }
             self.bytes = bytes
         }
@@ -50,8 +51,9 @@ public enum Ed25519 {
         /// - Throws: `CryptoError` `.invalidLength` unless `bytes` has exactly 64 bytes.
         public init(bytes: [UInt8]) throws {
             guard bytes.count == Ed25519.signatureByteCount else {
-                throw CryptoError(code: .invalidLength,
-                                  message: "an Ed25519 signature has \(Ed25519.signatureByteCount) bytes, not \(bytes.count)")
+                throw CryptoError(
+                    code: .invalidLength,
+                    message: "an Ed25519 signature has \(Ed25519.signatureByteCount) bytes, not \(bytes.count)")
             }
             self.bytes = bytes
         }
@@ -77,8 +79,9 @@ public enum Ed25519 {
         /// - Throws: `CryptoError` `.invalidLength` unless `seed` has exactly 32 bytes.
         public init(seed: [UInt8]) throws {
             guard seed.count == Ed25519.seedByteCount else {
-                throw CryptoError(code: .invalidLength,
-                                  message: "an Ed25519 seed has \(Ed25519.seedByteCount) bytes, not \(seed.count)")
+                throw CryptoError(
+                    code: .invalidLength,
+                    message: "an Ed25519 seed has \(Ed25519.seedByteCount) bytes, not \(seed.count)")
             }
             Sodium.initialize()
             let secretKey = SecureBytes(count: Ed25519.secretKeyByteCount)
@@ -138,9 +141,10 @@ public enum Ed25519 {
         public func sign(_ message: UnsafeRawBufferPointer) -> Signature {
             let signature = [UInt8](unsafeUninitializedCapacity: Ed25519.signatureByteCount) { buffer, initialized in
                 let status = secretKey.withUnsafeBytes { secret in
-                    crypto_sign_detached(buffer.baseAddress!, nil,
-                                         message.cBytes, UInt64(message.count),
-                                         secret.keyBytes)
+                    crypto_sign_detached(
+                        buffer.baseAddress!, nil,
+                        message.cBytes, UInt64(message.count),
+                        secret.keyBytes)
                 }
                 precondition(status == 0, "crypto_sign_detached failed")
                 initialized = Ed25519.signatureByteCount
@@ -175,9 +179,10 @@ public enum Ed25519 {
         Sodium.initialize()
         return signature.withUnsafeBytes { signatureBuffer in
             key.bytes.withUnsafeBytes { keyBuffer in
-                crypto_sign_verify_detached(signatureBuffer.keyBytes,
-                                            message.cBytes, UInt64(message.count),
-                                            keyBuffer.keyBytes) == 0
+                crypto_sign_verify_detached(
+                    signatureBuffer.keyBytes,
+                    message.cBytes, UInt64(message.count),
+                    keyBuffer.keyBytes) == 0
             }
         }
     }

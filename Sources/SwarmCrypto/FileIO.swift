@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The POSIX plumbing under CertificateFile: exact modes, atomic replacement,
@@ -33,8 +33,9 @@ extension CertificateFile {
         }
         let permissions = status.st_mode & 0o7777
         if requirePrivate, permissions & 0o077 != 0 {
-            throw CryptoError(code: .insecurePermissions,
-                              message: "\(path) has mode \(octal(permissions)), which lets group or others access a secret key; run `chmod 600 \(path)`")
+            throw CryptoError(
+                code: .insecurePermissions,
+                message: "\(path) has mode \(octal(permissions)), which lets group or others access a secret key; run `chmod 600 \(path)`")
         }
 
         // Sized from the file so the buffer is never reallocated, which would
@@ -51,10 +52,11 @@ extension CertificateFile {
                 throw CryptoError(code: .ioFailure, message: "\(path): cannot read: \(errorText(errno))")
             }
             if count == 0 { break }
-            contents += chunk[0..<count]
+            contents += chunk[0 ..< count]
             guard contents.count <= ZPL.maximumByteCount else {
-                throw CryptoError(code: .malformedFile,
-                                  message: "\(path): larger than \(ZPL.maximumByteCount) bytes, not a certificate")
+                throw CryptoError(
+                    code: .malformedFile,
+                    message: "\(path): larger than \(ZPL.maximumByteCount) bytes, not a certificate")
             }
         }
         let text = String(decoding: contents, as: UTF8.self)
@@ -132,7 +134,7 @@ extension CertificateFile {
         guard localtime_r(&now, &parts) != nil else { return "unknown time" }
         var buffer = [CChar](repeating: 0, count: 32)
         let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(decoding: buffer[0 ..< count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func octal(_ mode: mode_t) -> String {

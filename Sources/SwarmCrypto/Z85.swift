@@ -24,8 +24,9 @@ public enum Z85 {
     ///   of 4; RFC 32 has no padding, so other lengths cannot be encoded.
     public static func encode(_ bytes: [UInt8]) throws -> String {
         guard bytes.count % 4 == 0 else {
-            throw CryptoError(code: .invalidLength,
-                              message: "Z85 encodes a multiple of 4 bytes, not \(bytes.count)")
+            throw CryptoError(
+                code: .invalidLength,
+                message: "Z85 encodes a multiple of 4 bytes, not \(bytes.count)")
         }
         return String(decoding: encodeBytes(bytes), as: UTF8.self)
     }
@@ -37,7 +38,8 @@ public enum Z85 {
         var text = [UInt8](repeating: 0, count: bytes.count / 4 * 5)
         var index = 0
         while index < bytes.count {
-            var value = UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16
+            var value =
+                UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16
                 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3])
             let groupStart = index / 4 * 5
             for position in stride(from: 4, through: 0, by: -1) {
@@ -58,25 +60,28 @@ public enum Z85 {
     public static func decode(_ text: String) throws -> [UInt8] {
         let characters = Array(text.utf8)
         guard characters.count % 5 == 0 else {
-            throw CryptoError(code: .invalidLength,
-                              message: "Z85 text has a multiple of 5 characters, not \(characters.count)")
+            throw CryptoError(
+                code: .invalidLength,
+                message: "Z85 text has a multiple of 5 characters, not \(characters.count)")
         }
         var bytes = [UInt8]()
         bytes.reserveCapacity(characters.count / 5 * 4)
         var index = 0
         while index < characters.count {
             var value: UInt64 = 0
-            for offset in 0..<5 {
+            for offset in 0 ..< 5 {
                 let character = characters[index + offset]
                 guard character < 128, let digit = values[Int(character)] else {
-                    throw CryptoError(code: .invalidEncoding,
-                                      message: "Z85 text has a character outside the alphabet at offset \(index + offset)")
+                    throw CryptoError(
+                        code: .invalidEncoding,
+                        message: "Z85 text has a character outside the alphabet at offset \(index + offset)")
                 }
                 value = value * 85 + UInt64(digit)
             }
             guard value <= UInt64(UInt32.max) else {
-                throw CryptoError(code: .invalidEncoding,
-                                  message: "Z85 group at offset \(index) exceeds 2^32 - 1")
+                throw CryptoError(
+                    code: .invalidEncoding,
+                    message: "Z85 group at offset \(index) exceeds 2^32 - 1")
             }
             bytes.append(UInt8(truncatingIfNeeded: value >> 24))
             bytes.append(UInt8(truncatingIfNeeded: value >> 16))

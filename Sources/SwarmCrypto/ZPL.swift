@@ -57,7 +57,7 @@ enum ZPL {
             guard position > nameStart else {
                 throw fail("expected a name")
             }
-            let name = String(decoding: line[nameStart..<position], as: UTF8.self)
+            let name = String(decoding: line[nameStart ..< position], as: UTF8.self)
             while position < line.count, line[position] == space || line[position] == tab { position += 1 }
 
             if depth == 0 {
@@ -83,7 +83,7 @@ enum ZPL {
                 guard let closing = line[(position + 1)...].firstIndex(of: quote) else {
                     throw fail("value of `\(name)` has no closing quote")
                 }
-                value = String(decoding: line[(position + 1)..<closing], as: UTF8.self)
+                value = String(decoding: line[(position + 1) ..< closing], as: UTF8.self)
                 position = closing + 1
                 while position < line.count, line[position] == space || line[position] == tab { position += 1 }
                 guard position == line.count || line[position] == hash else {
@@ -92,7 +92,7 @@ enum ZPL {
             } else {
                 var end = line[position...].firstIndex(of: hash) ?? line.count
                 while end > position, line[end - 1] == space || line[end - 1] == tab { end -= 1 }
-                value = String(decoding: line[position..<end], as: UTF8.self)
+                value = String(decoding: line[position ..< end], as: UTF8.self)
             }
             if let earlier = document[currentSection]?[name] {
                 throw fail("duplicate property `\(currentSection)/\(name)` (first on line \(earlier.line))")
@@ -105,8 +105,8 @@ enum ZPL {
     /// ZPL names: letters, digits and `$ - _ @ . & + /` (RFC 4).
     static func isNameCharacter(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a") ... UInt8(ascii: "z"), UInt8(ascii: "A") ... UInt8(ascii: "Z"),
+            UInt8(ascii: "0") ... UInt8(ascii: "9"):
             return true
         default:
             return "$-_@.&+/".utf8.contains(byte)

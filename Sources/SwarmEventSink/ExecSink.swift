@@ -40,7 +40,9 @@ public final class ExecSink: EventSink {
             try? input.fileHandleForWriting.write(contentsOf: Data(delivered.json + [UInt8(ascii: "\n")]))
             try? input.fileHandleForWriting.close()
             process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw SinkError("the command exited \(process.terminationStatus) on event \(delivered.sequence); stopping so that no event is skipped") }
+            guard process.terminationStatus == 0 else {
+                throw SinkError("the command exited \(process.terminationStatus) on event \(delivered.sequence); stopping so that no event is skipped")
+            }
             try String(delivered.sequence + 1).write(toFile: statePath + ".tmp", atomically: false, encoding: .utf8)
             guard rename(statePath + ".tmp", statePath) == 0 else { throw SinkError("cannot write \(statePath)") }
         }

@@ -26,26 +26,27 @@ public final class SQLiteSink: EventSink {
             database = try DatabaseQueue(path: path, configuration: configuration)
             try database.write { db in
                 // The claude-flow v2 schema, verbatim in its columns and constraint.
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS memory_entries (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        key TEXT NOT NULL,
-                        value TEXT NOT NULL,
-                        namespace TEXT NOT NULL DEFAULT 'default',
-                        metadata TEXT,
-                        created_at INTEGER DEFAULT (strftime('%s', 'now')),
-                        updated_at INTEGER DEFAULT (strftime('%s', 'now')),
-                        accessed_at INTEGER DEFAULT (strftime('%s', 'now')),
-                        access_count INTEGER DEFAULT 0,
-                        ttl INTEGER,
-                        expires_at INTEGER,
-                        UNIQUE(key, namespace)
-                    );
-                    CREATE TABLE IF NOT EXISTS swarmbft_sink_position (
-                        stream TEXT PRIMARY KEY,
-                        next_sequence INTEGER NOT NULL
-                    );
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS memory_entries (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT,
+                            key TEXT NOT NULL,
+                            value TEXT NOT NULL,
+                            namespace TEXT NOT NULL DEFAULT 'default',
+                            metadata TEXT,
+                            created_at INTEGER DEFAULT (strftime('%s', 'now')),
+                            updated_at INTEGER DEFAULT (strftime('%s', 'now')),
+                            accessed_at INTEGER DEFAULT (strftime('%s', 'now')),
+                            access_count INTEGER DEFAULT 0,
+                            ttl INTEGER,
+                            expires_at INTEGER,
+                            UNIQUE(key, namespace)
+                        );
+                        CREATE TABLE IF NOT EXISTS swarmbft_sink_position (
+                            stream TEXT PRIMARY KEY,
+                            next_sequence INTEGER NOT NULL
+                        );
+                        """)
             }
         } catch {
             throw SinkError("cannot open the SQLite sink \(path): \(error)")
@@ -68,13 +69,20 @@ public final class SQLiteSink: EventSink {
                     "severity": .string(delivered.event.severity), "topic": .string(delivered.topic),
                     "subject": delivered.event.subject.map(JSONValue.string) ?? .null, "type": .string(delivered.event.type),
                 ])
-                try db.execute(sql: """
-                    INSERT INTO memory_entries (key, value, namespace, metadata, created_at, updated_at, accessed_at, access_count, ttl, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)
-                    ON CONFLICT(key, namespace) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, updated_at = excluded.updated_at
-                    """, arguments: ["\(delivered.event.shortType):\(delivered.event.id)", String(decoding: delivered.json, as: UTF8.self), namespace, String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self), now, now, now])
+                try db.execute(
+                    sql: """
+                        INSERT INTO memory_entries (key, value, namespace, metadata, created_at, updated_at, accessed_at, access_count, ttl, expires_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)
+                        ON CONFLICT(key, namespace) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, updated_at = excluded.updated_at
+                        """,
+                    arguments: [
+                        "\(delivered.event.shortType):\(delivered.event.id)", String(decoding: delivered.json, as: UTF8.self), namespace,
+                        String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self), now, now, now,
+                    ])
             }
-            try db.execute(sql: "INSERT INTO swarmbft_sink_position (stream, next_sequence) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET next_sequence = excluded.next_sequence", arguments: [stream, Int64(last.sequence + 1)])
+            try db.execute(
+                sql: "INSERT INTO swarmbft_sink_position (stream, next_sequence) VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET next_sequence = excluded.next_sequence",
+                arguments: [stream, Int64(last.sequence + 1)])
         }
     }
 }

@@ -45,7 +45,10 @@ public struct CloudEvent: Codable, Sendable, Equatable {
         time = Self.rfc3339(microseconds: timeMicroseconds)
         self.sequence = Self.sequenceString(sequence)
         severity = event.severity.rawValue
-        data = event.isFinding ? OCSFDetectionFinding.data(event, id: id, timeMicroseconds: timeMicroseconds) : .object(event.details.merging(["summary": .string(event.summary)]) { current, _ in current })
+        data =
+            event.isFinding
+            ? OCSFDetectionFinding.data(event, id: id, timeMicroseconds: timeMicroseconds)
+            : .object(event.details.merging(["summary": .string(event.summary)]) { current, _ in current })
     }
 
     /// Canonical bytes: sorted keys, so the same event is the same bytes in the log and on the wire.
@@ -85,7 +88,9 @@ enum OCSFDetectionFinding {
             "time": .int(Int64(timeMicroseconds / 1000)),
             "message": .string(event.summary),
             "metadata": ["version": "1.3.0", "uid": .string(id), "product": ["name": "SwarmBFT", "vendor_name": "SwarmBFT", "feature": ["name": "security-monitor"]]],
-            "finding_info": ["uid": .string(id), "title": .string(event.summary), "types": [.string(event.type)], "analytic": ["name": .string(event.type), "type_id": 1, "type": "Rule"]],
+            "finding_info": [
+                "uid": .string(id), "title": .string(event.summary), "types": [.string(event.type)], "analytic": ["name": .string(event.type), "type_id": 1, "type": "Rule"],
+            ],
         ]
         if let subject = event.subject { object["resources"] = [["type": "replica", "uid": .string(subject)]] }
         if !event.details.isEmpty { object["unmapped"] = .object(event.details) }

@@ -19,7 +19,9 @@ public final class EventJournal {
 
     /// `curve` makes both sockets CURVE servers in the `swarmbft-events` ZAP domain; the
     /// caller runs the context's ZAP authenticator with that domain's allowlist.
-    public init(log: SecurityLog, swarmID: String, node: String, context: ZMQContext, publishEndpoint: String, catchupEndpoint: String, curve: (secretKey: [UInt8], publicKey: [UInt8])?) throws {
+    public init(
+        log: SecurityLog, swarmID: String, node: String, context: ZMQContext, publishEndpoint: String, catchupEndpoint: String, curve: (secretKey: [UInt8], publicKey: [UInt8])?
+    ) throws {
         self.log = log
         self.swarmID = swarmID
         self.node = node

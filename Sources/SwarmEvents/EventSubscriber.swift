@@ -88,7 +88,7 @@ public final class EventSubscriber {
                 return ready[readyIndex]
             }
             let now = monotonicMilliseconds()
-            if catchingUp, now - catchupSentMilliseconds > 3_000 { try requestCatchup() } // lost request or restarted producer
+            if catchingUp, now - catchupSentMilliseconds > 3_000 { try requestCatchup() }  // lost request or restarted producer
             if !catchingUp, expected != nil, now - lastActivityMilliseconds > idleProbeMilliseconds { try requestCatchup() }
             guard now < deadline else { return nil }
             var items = [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: dealer, events: .pollIn)]
@@ -143,7 +143,7 @@ public final class EventSubscriber {
         } else if kind == CatchupProtocol.end, frames.count == 3, let next = CatchupProtocol.decimal(frames[1]), let head = CatchupProtocol.decimal(frames[2]) {
             guard catchingUp else { return }
             lastActivityMilliseconds = monotonicMilliseconds()
-            if let expected, expected < next { self.expected = next } // an empty, pruned stretch
+            if let expected, expected < next { self.expected = next }  // an empty, pruned stretch
             if next < head { return try requestCatchup() }
             catchingUp = false
             let backlog = held

@@ -133,7 +133,8 @@ public struct ByzantineReplica: Sendable {
             for _ in 0 ..< 8 {
                 let far = highWatermark &+ UInt64(random.int(1 ... 1_000_000))
                 messages.append(sign(.prepare(Vote(sender: id, view: view, sequence: far, digest: Digest(bytes: random.bytes(32))))))
-                messages.append(sign(.viewChange(ViewChange(sender: id, newView: view &+ UInt64(random.int(100 ... 100_000)), stableSequence: 0, checkpointProof: [], prepared: []))))
+                messages.append(
+                    sign(.viewChange(ViewChange(sender: id, newView: view &+ UInt64(random.int(100 ... 100_000)), stableSequence: 0, checkpointProof: [], prepared: []))))
                 let checkpointSequence = (far / configuration.checkpointInterval &+ 1) &* configuration.checkpointInterval
                 messages.append(sign(.checkpoint(Checkpoint(sender: id, sequence: checkpointSequence, stateDigest: Digest(bytes: random.bytes(32))))))
             }

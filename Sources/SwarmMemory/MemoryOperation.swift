@@ -103,7 +103,9 @@ public struct MemoryLimits: Sendable, Equatable {
     public var maxTotalBytes: Int
     public var maxListResults: Int
 
-    public init(maxNamespaceBytes: Int = 128, maxKeyBytes: Int = 512, maxValueBytes: Int = 16 << 10, maxEntries: Int = 1_000_000, maxTotalBytes: Int = 256 << 20, maxListResults: Int = 1000) {
+    public init(
+        maxNamespaceBytes: Int = 128, maxKeyBytes: Int = 512, maxValueBytes: Int = 16 << 10, maxEntries: Int = 1_000_000, maxTotalBytes: Int = 256 << 20, maxListResults: Int = 1000
+    ) {
         self.maxNamespaceBytes = maxNamespaceBytes
         self.maxKeyBytes = maxKeyBytes
         self.maxValueBytes = maxValueBytes

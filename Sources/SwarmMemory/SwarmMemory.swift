@@ -138,7 +138,9 @@ public struct SwarmMemory: ReplicatedService, Equatable {
                     restored.entryCount += 1
                     restored.totalBytes += namespace.count + key.count + value.count
                 }
-                guard restored.entryCount <= limits.maxEntries, restored.totalBytes <= limits.maxTotalBytes else { throw WireError(.countOverLimit, "snapshot over the memory limits") }
+                guard restored.entryCount <= limits.maxEntries, restored.totalBytes <= limits.maxTotalBytes else {
+                    throw WireError(.countOverLimit, "snapshot over the memory limits")
+                }
                 restored.namespaces[namespace] = keys
             }
             guard reader.isAtEnd else { throw WireError(.trailingBytes, "after the last namespace") }

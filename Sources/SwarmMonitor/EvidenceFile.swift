@@ -48,7 +48,8 @@ public struct EvidenceFile: Codable, Sendable {
         let result = EvidenceCheck.verify(Evidence(reporter: .max, first: frames.0, second: frames.1), cluster: cluster, crypto: crypto)
         if case let .success(slot) = result {
             guard slot.signer == replica, slot.view == view, slot.sequence == sequence, slot.kind.description == phase,
-                  frames.0.cluster == ClusterBinding(clusterName: clusterID, epoch: epoch) else {
+                frames.0.cluster == ClusterBinding(clusterName: clusterID, epoch: epoch)
+            else {
                 return .failure(EvidenceError("the messages do not match what the file claims (replica, phase, view, sequence, cluster)"))
             }
         }

@@ -26,9 +26,11 @@ public final class MonitorProxy {
         self.captureEndpoint = captureEndpoint
         context = try ZMQContext(ioThreads: 1)
         let monitors = try topology.observerCertificates()
-        authenticator = try ZAPAuthenticator(context: context, allowlist: [MeshDomain.monitor: Set(monitors.map(\.curvePublicKey))], onDenial: { denial in
-            logger.warning("monitor proxy refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
-        })
+        authenticator = try ZAPAuthenticator(
+            context: context, allowlist: [MeshDomain.monitor: Set(monitors.map(\.curvePublicKey))],
+            onDenial: { denial in
+                logger.warning("monitor proxy refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
+            })
     }
 
     deinit {

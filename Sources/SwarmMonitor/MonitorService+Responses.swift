@@ -22,8 +22,14 @@ extension MonitorService {
             try journal.record(MonitorEvents.suspicion(finding))
             logger.warning("\(finding.certainty.rawValue) \(finding.name): \(MonitorEvents.summary(of: finding))")
         }
-        try appendFinding(["type": finding.name, "certainty": finding.certainty.rawValue, "replica": finding.accused.map(String.init).joined(separator: ","), "summary": MonitorEvents.summary(of: finding)])
-        remember(MonitorStatus.FindingLine(time: ISO8601DateFormatter().string(from: Date()), type: finding.name, replicas: finding.accused, certainty: finding.certainty.rawValue, summary: MonitorEvents.summary(of: finding), evidence: nil))
+        try appendFinding([
+            "type": finding.name, "certainty": finding.certainty.rawValue, "replica": finding.accused.map(String.init).joined(separator: ","),
+            "summary": MonitorEvents.summary(of: finding),
+        ])
+        remember(
+            MonitorStatus.FindingLine(
+                time: ISO8601DateFormatter().string(from: Date()), type: finding.name, replicas: finding.accused, certainty: finding.certainty.rawValue,
+                summary: MonitorEvents.summary(of: finding), evidence: nil))
     }
 
     func remember(_ line: MonitorStatus.FindingLine) {
@@ -41,13 +47,24 @@ extension MonitorService {
             // One voice among possibly several monitors: each replica halves its own timer
             // on it and changes view at once only on f + 1 requesters (Replica.suspectPrimary).
             let answers = try responderClient().control(SwarmClient.controlCommand(.suspectPrimary, view: view, cluster: configuration.cluster, signing: certificate.signing))
-            try journal.record(MonitorEvents.response("response_view_change_request", subject: primary, summary: "asked the replicas to suspect primary \(primary) of view \(view) (\(reason)): \(answers.filter(\.accepted).count) of \(answers.count) recorded it", details: ["view": .int(Int64(view)), "reason": .string(reason)]))
+            try journal.record(
+                MonitorEvents.response(
+                    "response_view_change_request", subject: primary,
+                    summary: "asked the replicas to suspect primary \(primary) of view \(view) (\(reason)): \(answers.filter(\.accepted).count) of \(answers.count) recorded it",
+                    details: ["view": .int(Int64(view)), "reason": .string(reason)]))
         case let .rateLimit(replica, perSecond, duration):
             // Each replica enforces its own per-peer limits (ReplicaProtection); the
             // monitor's recommendation is recorded for operators.
-            try journal.record(MonitorEvents.response("response_rate_limit", subject: replica, summary: "recommended limiting replica \(replica) to \(perSecond) messages per second for \(duration / 1_000_000) s", details: ["per_second": .int(Int64(perSecond)), "duration_seconds": .int(Int64(duration / 1_000_000))]))
+            try journal.record(
+                MonitorEvents.response(
+                    "response_rate_limit", subject: replica, summary: "recommended limiting replica \(replica) to \(perSecond) messages per second for \(duration / 1_000_000) s",
+                    details: ["per_second": .int(Int64(perSecond)), "duration_seconds": .int(Int64(duration / 1_000_000))]))
         case let .randomiseTimeouts(jitter, duration):
-            try journal.record(MonitorEvents.response("response_randomise_timeouts", subject: nil, summary: "recommended randomised timeouts (up to +\(Int(jitter * 100)) %) for \(duration / 1_000_000) s; replicas at enhanced and maximum draw them", details: ["jitter_fraction": .double(jitter)]))
+            try journal.record(
+                MonitorEvents.response(
+                    "response_randomise_timeouts", subject: nil,
+                    summary: "recommended randomised timeouts (up to +\(Int(jitter * 100)) %) for \(duration / 1_000_000) s; replicas at enhanced and maximum draw them",
+                    details: ["jitter_fraction": .double(jitter)]))
         }
     }
 

@@ -64,14 +64,17 @@ public final class MonitorService {
         // Consumers of the event stream present a client, admin or monitor key.
         let consumers = try topology.observerCertificates()
         let log = logger
-        authenticator = try ZAPAuthenticator(context: context, allowlist: [EventsDomain.name: Set(consumers.map(\.curvePublicKey))], onDenial: { denial in
-            log.warning("event stream refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
-        })
+        authenticator = try ZAPAuthenticator(
+            context: context, allowlist: [EventsDomain.name: Set(consumers.map(\.curvePublicKey))],
+            onDenial: { denial in
+                log.warning("event stream refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
+            })
         let securityLog = try SecurityLog(directory: dataDirectory + "/security-log", signing: certificate.signing, macKey: SecurityLog.macKey(for: certificate))
-        journal = try EventJournal(log: securityLog, swarmID: topology.swarmID, node: "monitor", context: context,
-                                   publishEndpoint: "tcp://\(topology.events.host):\(topology.events.publishPort)",
-                                   catchupEndpoint: "tcp://\(topology.events.host):\(topology.events.catchupPort)",
-                                   curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey))
+        journal = try EventJournal(
+            log: securityLog, swarmID: topology.swarmID, node: "monitor", context: context,
+            publishEndpoint: "tcp://\(topology.events.host):\(topology.events.publishPort)",
+            catchupEndpoint: "tcp://\(topology.events.host):\(topology.events.catchupPort)",
+            curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey))
         try journal.record(MonitorEvents.started(topology, configuration: configuration))
         subscriber = try context.makeSocket(.sub)
         try subscriber.setLinger(milliseconds: 0)
@@ -171,7 +174,10 @@ public final class MonitorService {
         relayed += 1
         let reporter = event.source.split(separator: ":").last.map(String.init) ?? "replica"
         let summary = event.data["summary"]?.stringValue ?? event.data["message"]?.stringValue ?? event.shortType
-        try journal.record(SecurityEvent(type: event.shortType, severity: severity, subject: event.subject, summary: "\(reporter): \(summary)", isFinding: event.data["class_uid"] != nil, details: ["reported_by": .string(reporter), "replica_event": original]))
+        try journal.record(
+            SecurityEvent(
+                type: event.shortType, severity: severity, subject: event.subject, summary: "\(reporter): \(summary)", isFinding: event.data["class_uid"] != nil,
+                details: ["reported_by": .string(reporter), "replica_event": original]))
     }
 
     /// One JSON line per finding in `findings.jsonl`, for tools that tail it.
@@ -196,7 +202,8 @@ public final class MonitorService {
         guard handedOver.insert(offender).inserted else { return }
         let answers = try responderClient().control([ControlFrames.evidence, evidence.first.frame, evidence.second.frame])
         let accepted = answers.filter(\.accepted).count
-        try journal.record(MonitorEvents.evidenceHandedOver(offender: offender, accepted: accepted, replicas: answers.count, answers: answers.map { "replica \($0.replica): \($0.text)" }))
+        try journal.record(
+            MonitorEvents.evidenceHandedOver(offender: offender, accepted: accepted, replicas: answers.count, answers: answers.map { "replica \($0.replica): \($0.text)" }))
         logger.notice("evidence against replica \(offender) handed to the replicas: \(accepted) of \(answers.count) accepted")
     }
 
@@ -217,7 +224,10 @@ public final class MonitorService {
         findings[slot.signer, default: []].append("equivocation")
         try appendFinding(["type": "equivocation", "replica": "\(slot.signer)", "evidence": path])
         try journal.record(MonitorEvents.equivocation(file, path: path))
-        remember(MonitorStatus.FindingLine(time: ISO8601DateFormatter().string(from: Date()), type: "equivocation", replicas: [slot.signer], certainty: "proven", summary: "replica \(slot.signer) signed two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence)", evidence: path))
+        remember(
+            MonitorStatus.FindingLine(
+                time: ISO8601DateFormatter().string(from: Date()), type: "equivocation", replicas: [slot.signer], certainty: "proven",
+                summary: "replica \(slot.signer) signed two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence)", evidence: path))
         logger.warning("replica \(slot.signer) equivocated: two different \(slot.kind) for view \(slot.view) sequence \(slot.sequence); evidence in \(path)")
     }
 }

@@ -49,7 +49,8 @@ public struct MessageRateDetector: Sendable {
 
     public mutating func observe(_ observation: Observation) -> [Finding] {
         guard observation.direction == .inbound, let sender = observation.peer, configuration.isReplica(sender),
-              observation.message.payload.replicaSender == sender else { return [] }
+            observation.message.payload.replicaSender == sender
+        else { return [] }
         let link = Link(receiver: observation.observer, sender: sender)
         let now = observation.timeMicroseconds
         var window = windows[link] ?? Window(startMicroseconds: now)

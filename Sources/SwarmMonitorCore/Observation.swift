@@ -33,6 +33,8 @@ public struct Observation: Sendable {
     public static let anyPeerWire = UInt32.max
 
     public init(observer: UInt32, outbound: Bool, peer: UInt32, timeMicroseconds: UInt64, message: SignedMessage) {
-        self.init(observer: ReplicaID(observer), direction: outbound ? .outbound : .inbound, peer: peer == Observation.anyPeerWire ? nil : ReplicaID(peer), timeMicroseconds: timeMicroseconds, message: message)
+        self.init(
+            observer: ReplicaID(observer), direction: outbound ? .outbound : .inbound, peer: peer == Observation.anyPeerWire ? nil : ReplicaID(peer),
+            timeMicroseconds: timeMicroseconds, message: message)
     }
 }

@@ -102,7 +102,12 @@ public struct ProtectionProfile: Sendable, Equatable {
         self = ProtectionProfile.profile(for: level)
     }
 
-    public init(level: ProtectionLevel, farFutureThreshold: Int, rateWindowMicroseconds: UInt64, maxMessagesPerWindow: Int, maxRepeatsPerWindow: Int, selectiveMissStreak: Int?, timingSamples: Int, timingTimeoutFraction: Double, timingBaselineFactor: Double, coordinationWindowMicroseconds: UInt64, coordinationMinimumWindows: Int, partitionGapMicroseconds: UInt64, scoreHalfLifeMicroseconds: UInt64, automaticQuarantine: Bool, rateLimiting: Bool, rateLimitMessagesPerSecond: Int, rateLimitDurationMicroseconds: UInt64, viewChangeRequests: Bool, randomisedTimeouts: Bool, timeoutJitterFraction: Double, responseCooldownMicroseconds: UInt64) {
+    public init(
+        level: ProtectionLevel, farFutureThreshold: Int, rateWindowMicroseconds: UInt64, maxMessagesPerWindow: Int, maxRepeatsPerWindow: Int, selectiveMissStreak: Int?,
+        timingSamples: Int, timingTimeoutFraction: Double, timingBaselineFactor: Double, coordinationWindowMicroseconds: UInt64, coordinationMinimumWindows: Int,
+        partitionGapMicroseconds: UInt64, scoreHalfLifeMicroseconds: UInt64, automaticQuarantine: Bool, rateLimiting: Bool, rateLimitMessagesPerSecond: Int,
+        rateLimitDurationMicroseconds: UInt64, viewChangeRequests: Bool, randomisedTimeouts: Bool, timeoutJitterFraction: Double, responseCooldownMicroseconds: UInt64
+    ) {
         self.level = level
         self.farFutureThreshold = farFutureThreshold
         self.rateWindowMicroseconds = rateWindowMicroseconds

@@ -46,12 +46,16 @@ public struct SecurityMonitor: Sendable {
         self.crypto = crypto
         equivocation = EquivocationDetector(crypto: crypto)
         flooding = FloodingDetector(configuration: configuration, crypto: crypto, threshold: profile.farFutureThreshold)
-        rate = MessageRateDetector(configuration: configuration, windowMicroseconds: profile.rateWindowMicroseconds, maxMessages: profile.maxMessagesPerWindow, maxRepeats: profile.maxRepeatsPerWindow)
+        rate = MessageRateDetector(
+            configuration: configuration, windowMicroseconds: profile.rateWindowMicroseconds, maxMessages: profile.maxMessagesPerWindow, maxRepeats: profile.maxRepeatsPerWindow)
         let retransmitMicroseconds = UInt64(configuration.retransmitTicks) * tickMicroseconds
         selective = profile.selectiveMissStreak.map {
-            SelectiveParticipationDetector(configuration: configuration, missStreak: $0, settleMicroseconds: 3 * retransmitMicroseconds, linkGraceMicroseconds: profile.partitionGapMicroseconds)
+            SelectiveParticipationDetector(
+                configuration: configuration, missStreak: $0, settleMicroseconds: 3 * retransmitMicroseconds, linkGraceMicroseconds: profile.partitionGapMicroseconds)
         }
-        timing = TimingDetector(configuration: configuration, requestTimeoutMicroseconds: UInt64(configuration.requestTimeoutTicks) * tickMicroseconds, samples: profile.timingSamples, timeoutFraction: profile.timingTimeoutFraction, baselineFactor: profile.timingBaselineFactor)
+        timing = TimingDetector(
+            configuration: configuration, requestTimeoutMicroseconds: UInt64(configuration.requestTimeoutTicks) * tickMicroseconds, samples: profile.timingSamples,
+            timeoutFraction: profile.timingTimeoutFraction, baselineFactor: profile.timingBaselineFactor)
         coordination = CoordinationDetector(windowMicroseconds: profile.coordinationWindowMicroseconds, minimumWindows: profile.coordinationMinimumWindows)
         partition = PartitionDetector(configuration: configuration, gapMicroseconds: profile.partitionGapMicroseconds)
     }
@@ -132,7 +136,9 @@ public struct SecurityMonitor: Sendable {
     }
 
     public var threatLevel: ThreatLevel {
-        ThreatLevel.assess(scores: scores, provenFaulty: provenFaulty.count, faultTolerance: configuration.faultTolerance, partitioned: !(partition.reported?.unreachable.isEmpty ?? true), quorumConnected: partition.quorumConnected)
+        ThreatLevel.assess(
+            scores: scores, provenFaulty: provenFaulty.count, faultTolerance: configuration.faultTolerance, partitioned: !(partition.reported?.unreachable.isEmpty ?? true),
+            quorumConnected: partition.quorumConnected)
     }
 
     /// The view most replicas are in: the (f + 1)-th highest view any replica signed in.
@@ -188,13 +194,15 @@ public struct SecurityMonitor: Sendable {
             // Quarantine only on evidence that verifies, and never more than f: f + 1
             // quarantined replicas could be honest ones, which would cost liveness.
             guard profile.automaticQuarantine, case let .success(slot) = EvidenceCheck.verify(evidence, cluster: configuration.cluster, crypto: crypto),
-                  !quarantined.contains(slot.signer), quarantined.count < configuration.faultTolerance else { return }
+                !quarantined.contains(slot.signer), quarantined.count < configuration.faultTolerance
+            else { return }
             quarantined.insert(slot.signer)
             pendingResponses.append(.quarantine(replica: slot.signer, evidence: evidence))
             requestViewChangeIfPrimary(slot.signer, reason: finding.name)
         case let .flooding(replica, _), let .excessiveRate(replica, _, _), let .repeatedContent(replica, _, _):
             guard profile.rateLimiting, cooled("rate-limit", replica) else { return }
-            pendingResponses.append(.rateLimit(replica: replica, messagesPerSecond: profile.rateLimitMessagesPerSecond, durationMicroseconds: profile.rateLimitDurationMicroseconds))
+            pendingResponses.append(
+                .rateLimit(replica: replica, messagesPerSecond: profile.rateLimitMessagesPerSecond, durationMicroseconds: profile.rateLimitDurationMicroseconds))
         case let .timingManipulation(primary, _, _):
             if profile.randomisedTimeouts, cooled("randomise-timeouts", primary) {
                 pendingResponses.append(.randomiseTimeouts(jitterFraction: profile.timeoutJitterFraction, durationMicroseconds: profile.responseCooldownMicroseconds))

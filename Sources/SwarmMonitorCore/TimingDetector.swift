@@ -81,7 +81,8 @@ public struct TimingDetector: Sendable {
             return ([], [])
         case let .prePrepare(proposal):
             guard observation.observer != proposal.sender, configuration.isReplica(proposal.sender),
-                  proposal.sender == configuration.primary(of: proposal.view) else { return ([], []) }
+                proposal.sender == configuration.primary(of: proposal.view)
+            else { return ([], []) }
             let ended = advance(to: proposal.view, now: now)
             let slot = SlotKey(view: proposal.view, sequence: proposal.sequence)
             guard !proposed.contains(slot) else { return ended }

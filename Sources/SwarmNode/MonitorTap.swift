@@ -39,7 +39,8 @@ final class MonitorTap {
         observationSequence += 1
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let meta = TapObservation.meta(replica: replica, outbound: outbound, peer: peer, timeMicroseconds: UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000, sequence: observationSequence)
+        let meta = TapObservation.meta(
+            replica: replica, outbound: outbound, peer: peer, timeMicroseconds: UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000, sequence: observationSequence)
         if (try? socket.send([outbound ? topicOut : topicIn, meta, frame], flags: .dontWait)) == true {
             published += 1
         } else {

@@ -100,7 +100,8 @@ extension ReplicaNode {
             _ = try? router.send([identity, accepted ? ControlFrames.accepted : ControlFrames.refused, Array(text.utf8)], flags: .dontWait)
         }
         if frames[1] == ControlFrames.evidence, frames.count == 4 {
-            guard let first = try? WireCodec.decode(frames[2], limits: configuration.wireLimits), let second = try? WireCodec.decode(frames[3], limits: configuration.wireLimits) else {
+            guard let first = try? WireCodec.decode(frames[2], limits: configuration.wireLimits), let second = try? WireCodec.decode(frames[3], limits: configuration.wireLimits)
+            else {
                 counters.malformedFrames += 1
                 answer(false, "the evidence frames do not decode")
                 return true

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import Logging
@@ -62,7 +62,10 @@ public final class ReplicaNode {
     var flooding: FloodingDetector
     let security: ReplicaSecurity
 
-    public init(topology: Topology, replica id: ReplicaID, dataDirectory: String, settings: MeshSettings = MeshSettings(), misbehavior: Misbehavior? = nil, logger: Logger, stopping: @escaping @Sendable () -> Bool) throws {
+    public init(
+        topology: Topology, replica id: ReplicaID, dataDirectory: String, settings: MeshSettings = MeshSettings(), misbehavior: Misbehavior? = nil, logger: Logger,
+        stopping: @escaping @Sendable () -> Bool
+    ) throws {
         if let misbehavior, !topology.testMode {
             throw TopologyError("--misbehave \(misbehavior.rawValue) is fault injection for test beds: the topology must set test_mode: true")
         }
@@ -107,13 +110,16 @@ public final class ReplicaNode {
         replicaUserIDs = Set(try publicCertificates.map { try Z85.encode($0.curvePublicKey) })
         let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
         let log = logger
-        authenticator = try ZAPAuthenticator(context: context, allowlist: [
-            MeshDomain.mesh: replicaCurveKeys,
-            MeshDomain.router: replicaCurveKeys.union(observerCurveKeys),
-            MeshDomain.monitor: replicaCurveKeys.union(observerCurveKeys),
-        ], onDenial: { denial in
-            log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
-        })
+        authenticator = try ZAPAuthenticator(
+            context: context,
+            allowlist: [
+                MeshDomain.mesh: replicaCurveKeys,
+                MeshDomain.router: replicaCurveKeys.union(observerCurveKeys),
+                MeshDomain.monitor: replicaCurveKeys.union(observerCurveKeys),
+            ],
+            onDenial: { denial in
+                log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
+            })
         let me = topology.replicas[Int(id)]
         let curveSecret = secret.curve.secretKey.copyBytes()
         let curvePublic = secret.curve.publicKey
@@ -175,14 +181,17 @@ public final class ReplicaNode {
 
     /// Runs until `stopping()` returns true; then syncs the log and returns.
     public func run() throws {
-        logger.info("replica \(id) of \(configuration.replicaCount) (f = \(configuration.faultTolerance), q = \(configuration.quorum)) starting in view \(replica.view) at sequence \(replica.lastExecuted)")
+        logger.info(
+            "replica \(id) of \(configuration.replicaCount) (f = \(configuration.faultTolerance), q = \(configuration.quorum)) starting in view \(replica.view) at sequence \(replica.lastExecuted)"
+        )
         try perform(replica.recover())
         try flush()
         try startDefenses()
         let tick = Double(topology.timeouts.tickMilliseconds) / 1000
         var nextTick = Date().timeIntervalSinceReferenceDate + tick
         var nextStatus = Date().timeIntervalSinceReferenceDate
-        var items = [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: router, events: .pollIn)]
+        var items =
+            [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: router, events: .pollIn)]
             + monitors.map { PollItem(socket: $0.monitor.socket, events: .pollIn) }
         while !stopping() {
             let now = Date().timeIntervalSinceReferenceDate
@@ -352,4 +361,3 @@ public final class ReplicaNode {
         }
     }
 }
-

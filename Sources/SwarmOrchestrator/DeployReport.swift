@@ -101,20 +101,30 @@ public struct DeployReport: Codable, Sendable {
 
     /// The report of a finished run: `final` and `statuses` were taken before it stopped;
     /// the security logs are verified now that every owner has flushed them.
-    public static func make(_ run: SwarmRun, final: SwarmSnapshot, statuses: [NodeStatus], swarmID: String, nodeID: String, scans: Int, highestThreatLevel: String, duration: Double) throws -> DeployReport {
+    public static func make(
+        _ run: SwarmRun, final: SwarmSnapshot, statuses: [NodeStatus], swarmID: String, nodeID: String, scans: Int, highestThreatLevel: String, duration: Double
+    ) throws -> DeployReport {
         let topology = run.mesh.topology
         let configuration = try topology.configuration()
         let monitorStatus = MonitorStatus.read(directory: run.monitorDirectory)
         let checkpoints = statuses.map { Checkpoint(replica: $0.replica, sequence: $0.stableCheckpoint, digest: $0.stableCheckpointDigest) }
         var logs = [checkLog(owner: "monitor", directory: run.monitorDirectory + "/security-log", publicKey: try topology.monitorCertificate().ed25519PublicKey)]
         for replica in run.mesh.replicaIDs {
-            logs.append(checkLog(owner: "replica-\(replica)", directory: run.mesh.dataDirectory(of: replica) + "/security-log", publicKey: try topology.publicCertificate(of: UInt32(replica)).ed25519PublicKey))
+            logs.append(
+                checkLog(
+                    owner: "replica-\(replica)", directory: run.mesh.dataDirectory(of: replica) + "/security-log",
+                    publicKey: try topology.publicCertificate(of: UInt32(replica)).ed25519PublicKey))
         }
         return DeployReport(
             swarmID: swarmID, nodeID: nodeID, generatedAt: ISO8601DateFormatter().string(from: Date()), monitorDurationSeconds: duration,
-            topology: TopologySection(replicas: configuration.replicaCount, f: configuration.faultTolerance, quorum: configuration.quorum, protectionLevel: topology.protectionLevel.rawValue),
-            security: SecuritySection(threatLevel: final.threatLevel, findings: monitorStatus?.findings ?? [], findingCount: monitorStatus?.findingCount ?? 0, scans: scans, highestThreatLevel: highestThreatLevel, quarantined: Array(Set(statuses.flatMap(\.quarantined))).sorted()),
-            consensus: ConsensusSection(view: final.view, primary: final.primary, lastExecuted: final.lastExecuted, consensusIntegrity: checkpointsAgree(checkpoints), stableCheckpoints: checkpoints, replicasRunning: statuses.count),
+            topology: TopologySection(
+                replicas: configuration.replicaCount, f: configuration.faultTolerance, quorum: configuration.quorum, protectionLevel: topology.protectionLevel.rawValue),
+            security: SecuritySection(
+                threatLevel: final.threatLevel, findings: monitorStatus?.findings ?? [], findingCount: monitorStatus?.findingCount ?? 0, scans: scans,
+                highestThreatLevel: highestThreatLevel, quarantined: Array(Set(statuses.flatMap(\.quarantined))).sorted()),
+            consensus: ConsensusSection(
+                view: final.view, primary: final.primary, lastExecuted: final.lastExecuted, consensusIntegrity: checkpointsAgree(checkpoints), stableCheckpoints: checkpoints,
+                replicasRunning: statuses.count),
             memory: MemorySection(integrity: logs.allSatisfy(\.valid), logs: logs),
             workload: WorkloadSection(committed: final.agentsCommitted, failed: final.agentsFailed)
         )

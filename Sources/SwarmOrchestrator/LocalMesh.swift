@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import SwarmCore
@@ -151,7 +151,8 @@ public final class LocalMesh {
         try? FileManager.default.removeItem(atPath: statusPath(of: replica))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binaryPath)
-        process.arguments = ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", dataDirectory(of: replica), "--log-level", options.logLevel]
+        process.arguments =
+            ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", dataDirectory(of: replica), "--log-level", options.logLevel]
             + (options.misbehavior[replica].map { ["--misbehave", $0.rawValue] } ?? [])
         let log = try Self.appendHandle(logPath(of: replica))
         process.standardOutput = log
@@ -184,7 +185,9 @@ public final class LocalMesh {
                 }
             }
             if waiting.isEmpty { break }
-            guard Date() < deadline else { throw LocalMeshError("replicas \(waiting.sorted()) wrote no status.json within \(options.startTimeoutSeconds) s; see their logs in \(directory)") }
+            guard Date() < deadline else {
+                throw LocalMeshError("replicas \(waiting.sorted()) wrote no status.json within \(options.startTimeoutSeconds) s; see their logs in \(directory)")
+            }
             usleep(50_000)
         }
     }

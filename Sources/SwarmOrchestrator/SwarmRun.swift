@@ -119,8 +119,10 @@ public final class SwarmRun {
 
     /// Where to look afterwards.
     public var paths: [(String, String)] {
-        [("topology", mesh.topologyPath), ("replica logs", options.directory + "/node-*.log"), ("replica security logs", options.directory + "/data-*/security-log"),
-         ("monitor log", monitorLogPath), ("monitor security log", monitorDirectory + "/security-log"), ("evidence and findings", monitorDirectory)]
+        [
+            ("topology", mesh.topologyPath), ("replica logs", options.directory + "/node-*.log"), ("replica security logs", options.directory + "/data-*/security-log"),
+            ("monitor log", monitorLogPath), ("monitor security log", monitorDirectory + "/security-log"), ("evidence and findings", monitorDirectory),
+        ]
     }
 }
 

@@ -79,7 +79,9 @@ public enum LogBundle {
                 report.entries.append(entry)
             case 2:
                 guard let anchor = try? LogAnchor.decode(body), !anchor.pruned else { return fail("anchor after entry \(report.lastIndex.map(String.init) ?? "-") is malformed") }
-                guard Ed25519.verify(signatureBytes: anchor.signature, of: anchor.signedBytes, by: publicKey) else { return fail("anchor for entry \(anchor.index): its signature does not verify") }
+                guard Ed25519.verify(signatureBytes: anchor.signature, of: anchor.signedBytes, by: publicKey) else {
+                    return fail("anchor for entry \(anchor.index): its signature does not verify")
+                }
                 guard anchor.index == report.lastIndex, anchor.head == head else { return fail("anchor for entry \(anchor.index) does not match the chain") }
                 anchoredThrough = anchor.index
             default:

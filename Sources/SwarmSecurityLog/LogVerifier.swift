@@ -80,12 +80,18 @@ public enum LogVerifier {
                 case 1:
                     guard let entry = try? LogEntry.decode(record.body) else { return fail("\(name): entry \(expected) at offset \(record.offset) is malformed", index: expected) }
                     if report.firstIndex == nil {
-                        guard entry.index == 0 else { return fail("\(name): the log starts at entry \(entry.index) without a pruning anchor: entries 0...\(entry.index - 1) are missing", index: 0) }
+                        guard entry.index == 0 else {
+                            return fail("\(name): the log starts at entry \(entry.index) without a pruning anchor: entries 0...\(entry.index - 1) are missing", index: 0)
+                        }
                     }
                     guard entry.index == expected else {
                         return fail("\(name): entry \(expected) expected, entry \(entry.index) found (deleted, duplicated or reordered entries)", index: expected)
                     }
-                    guard entry.previous == head else { return fail("\(name): entry \(entry.index): its previous hash does not match entry \(entry.index == 0 ? "genesis" : String(entry.index - 1)) (changed or reordered)", index: entry.index) }
+                    guard entry.previous == head else {
+                        return fail(
+                            "\(name): entry \(entry.index): its previous hash does not match entry \(entry.index == 0 ? "genesis" : String(entry.index - 1)) (changed or reordered)",
+                            index: entry.index)
+                    }
                     if let macKey, !Blake2b.verifyMAC(entry.mac, key: macKey, message: entry.macInput) {
                         return fail("\(name): entry \(entry.index): its MAC does not verify (the entry or its MAC was changed)", index: entry.index)
                     }
@@ -102,7 +108,9 @@ public enum LogVerifier {
                         return fail("\(name): anchor at offset \(record.offset) (entry \(anchor.index)): its signature does not verify", index: anchor.index)
                     }
                     if anchor.pruned {
-                        guard position == 0, recordIndex == 0, report.firstIndex == nil else { return fail("\(name): a pruning anchor in the middle of the log", index: anchor.index) }
+                        guard position == 0, recordIndex == 0, report.firstIndex == nil else {
+                            return fail("\(name): a pruning anchor in the middle of the log", index: anchor.index)
+                        }
                         expected = anchor.index + 1
                         head = anchor.head
                         report.firstIndex = expected
@@ -110,10 +118,14 @@ public enum LogVerifier {
                         continue
                     }
                     if anchor.index >= expected {
-                        return fail("\(name): the anchor signs the chain up to entry \(anchor.index), but it ends before entry \(expected): entries \(expected)...\(anchor.index) are missing", index: expected)
+                        return fail(
+                            "\(name): the anchor signs the chain up to entry \(anchor.index), but it ends before entry \(expected): entries \(expected)...\(anchor.index) are missing",
+                            index: expected)
                     }
                     guard anchor.index + 1 == expected, anchor.head == head else {
-                        return fail("\(name): anchor for entry \(anchor.index) does not match the chain (head of entry \(expected == 0 ? 0 : expected - 1) differs)", index: unanchoredFrom ?? anchor.index)
+                        return fail(
+                            "\(name): anchor for entry \(anchor.index) does not match the chain (head of entry \(expected == 0 ? 0 : expected - 1) differs)",
+                            index: unanchoredFrom ?? anchor.index)
                     }
                     report.anchors += 1
                     unanchoredFrom = nil

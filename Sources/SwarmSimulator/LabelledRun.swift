@@ -148,7 +148,10 @@ extension Response {
 extension Sweep {
     /// Runs the labelled behaviour for every seed; every 50th seed with real Ed25519.
     /// `profile`, when given, replaces the level's profile (negative controls).
-    public static func labelled(_ label: Label, seeds: some Sequence<UInt64>, protectionLevel: ProtectionLevel = .standard, profile: ProtectionProfile? = nil, ed25519Every: UInt64 = 50, progress: ((Int, SimulationResult) -> Void)? = nil) -> LabelledSummary {
+    public static func labelled(
+        _ label: Label, seeds: some Sequence<UInt64>, protectionLevel: ProtectionLevel = .standard, profile: ProtectionProfile? = nil, ed25519Every: UInt64 = 50,
+        progress: ((Int, SimulationResult) -> Void)? = nil
+    ) -> LabelledSummary {
         var summary = LabelledSummary(label: label, protectionLevel: protectionLevel)
         for seed in seeds {
             var options = label.options(seed: seed, protectionLevel: protectionLevel)

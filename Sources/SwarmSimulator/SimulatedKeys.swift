@@ -29,7 +29,9 @@ public struct SimulatedKeys: Sendable {
             clientSigners = []
             clientKeys = (0 ..< clientCount).map { ClientKey(bytes: seed("client-id", $0)) }
         }
-        testSecrets = TestSecrets(replicas: (0 ..< replicaCount).map { seed("replica-secret", $0) }, clients: Dictionary(uniqueKeysWithValues: clientKeys.enumerated().map { ($1, seed("client-secret", $0)) }))
+        testSecrets = TestSecrets(
+            replicas: (0 ..< replicaCount).map { seed("replica-secret", $0) },
+            clients: Dictionary(uniqueKeysWithValues: clientKeys.enumerated().map { ($1, seed("client-secret", $0)) }))
     }
 
     /// The crypto replica `id` runs with (twins share it: same key, same identity).

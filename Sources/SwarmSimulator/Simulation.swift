@@ -153,7 +153,8 @@ public final class Simulation {
         let twinIDs = (0 ..< options.twins).map { ReplicaID($0) }
         let faulty = Set(twinIDs + (options.byzantine == nil ? [] : options.byzantineReplicas))
         checker = Checker(configuration: configuration, verifier: verifier, correctIDs: Set((0 ..< options.replicaCount).map { ReplicaID($0) }).subtracting(faulty))
-        security = SecurityMonitor(configuration: configuration, crypto: verifier, profile: options.monitorProfile, tickMicroseconds: UInt64(tickPeriodBase) * Simulation.microsecondsPerTimeUnit)
+        security = SecurityMonitor(
+            configuration: configuration, crypto: verifier, profile: options.monitorProfile, tickMicroseconds: UInt64(tickPeriodBase) * Simulation.microsecondsPerTimeUnit)
         let ids = (0 ..< options.replicaCount).map { ReplicaID($0) } + twinIDs
         for (index, id) in ids.enumerated() {
             let byzantine = options.byzantine != nil && options.byzantineReplicas.contains(id)
@@ -234,7 +235,9 @@ public final class Simulation {
             hash.mix(UInt64(to))
             hash.mix(message.frame)
             guard nodes[to].up else { return }
-            if options.trace { trace.append("t=\(time) \(from.map { "r\(nodes[$0].id)" } ?? "client") → r\(nodes[to].id)\(nodes[to].index >= options.replicaCount ? "'" : "") \(message)") }
+            if options.trace {
+                trace.append("t=\(time) \(from.map { "r\(nodes[$0].id)" } ?? "client") → r\(nodes[to].id)\(nodes[to].index >= options.replicaCount ? "'" : "") \(message)")
+            }
             nodes[to].byzantine?.observe(inbound: message)
             // The receiver's tap names the signer as the peer, as `MonitorTap` does.
             observe(message, at: to, .inbound, peer: message.payload.replicaSender)
@@ -441,14 +444,17 @@ public final class Simulation {
         guard !nodes[index].up else { return }
         let node = nodes[index]
         do {
-            var replica = try Replica(restoring: node.durable, configuration: replicaConfiguration(correct: node.correct), id: node.id, crypto: replicaCrypto(for: node.id), service: SwarmMemory())
+            var replica = try Replica(
+                restoring: node.durable, configuration: replicaConfiguration(correct: node.correct), id: node.id, crypto: replicaCrypto(for: node.id), service: SwarmMemory())
             replica.seedTimeoutJitter(Simulation.jitterSeed(options.seed, node: index, start: crashes))
             nodes[index].up = true
             let directives = replica.recover()
             nodes[index].replica = replica
             if options.trace {
                 let durable = node.durable
-                trace.append("t=\(time) r\(node.id) restarted in view \(replica.view) at \(replica.lastExecuted); durable stable \(durable.stable?.sequence ?? 0), committed \(durable.committed.keys.sorted()), prepared \(durable.prepared.keys.sorted()), accepted \(durable.accepted.keys.sorted())")
+                trace.append(
+                    "t=\(time) r\(node.id) restarted in view \(replica.view) at \(replica.lastExecuted); durable stable \(durable.stable?.sequence ?? 0), committed \(durable.committed.keys.sorted()), prepared \(durable.prepared.keys.sorted()), accepted \(durable.accepted.keys.sorted())"
+                )
             }
             perform(directives, node: index, cutAt: nil)
             if node.correct { checker.onStep(nodes[index].replica, node: index, time: time) }
@@ -471,7 +477,9 @@ public final class Simulation {
 
     func convergenceReport() -> String {
         let done = clients.map(\.completed).reduce(0, +)
-        let heads = nodes.map { "r\($0.id)\($0.correct ? "" : "*"):v\($0.replica.view)\($0.replica.status == .normal ? "" : "~")@\($0.replica.lastExecuted)#\($0.replica.currentStateDigest())" }.joined(separator: " ")
+        let heads = nodes.map {
+            "r\($0.id)\($0.correct ? "" : "*"):v\($0.replica.view)\($0.replica.status == .normal ? "" : "~")@\($0.replica.lastExecuted)#\($0.replica.currentStateDigest())"
+        }.joined(separator: " ")
         return "\(done)/\(options.requestsPerClient * clients.count) requests done; \(heads)"
     }
 

@@ -110,6 +110,7 @@ public struct FaultProfile: Sendable, CustomStringConvertible {
 
     public var description: String {
         let loss = Int(lossProbability * 100), duplication = Int(duplicationProbability * 100)
-        return "loss \(loss)% dup \(duplication)% delay \(minimumDelay)-\(maximumDelay) partitions \(partitions ? "every \(partitionPeriod)" : "off") crashes \(crashes ? "on" : "off")"
+        return
+            "loss \(loss)% dup \(duplication)% delay \(minimumDelay)-\(maximumDelay) partitions \(partitions ? "every \(partitionPeriod)" : "off") crashes \(crashes ? "on" : "off")"
     }
 }

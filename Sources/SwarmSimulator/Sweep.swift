@@ -56,7 +56,9 @@ public struct SweepSummary: Sendable {
 public enum Sweep {
     /// Runs `options` for every seed in `seeds`; every `ed25519Every`-th seed runs with
     /// real Ed25519 instead of the test signer, so each sweep covers production crypto.
-    public static func run(_ options: SimulationOptions, seeds: some Sequence<UInt64>, ed25519Every: UInt64 = 50, progress: ((Int, SimulationResult) -> Void)? = nil) -> SweepSummary {
+    public static func run(_ options: SimulationOptions, seeds: some Sequence<UInt64>, ed25519Every: UInt64 = 50, progress: ((Int, SimulationResult) -> Void)? = nil)
+        -> SweepSummary
+    {
         var summary = SweepSummary()
         for seed in seeds {
             var seeded = options

@@ -18,8 +18,10 @@ public enum TestKit {
     /// directory; macOS: the one above it), else the debug build.
     public static func swarmbftBinary() -> String {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleDirectory.appendingPathComponent("swarmbft").path,
-                          bundleDirectory.deletingLastPathComponent().appendingPathComponent("swarmbft").path] {
+        for candidate in [
+            bundleDirectory.appendingPathComponent("swarmbft").path,
+            bundleDirectory.deletingLastPathComponent().appendingPathComponent("swarmbft").path,
+        ] {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return repositoryFile(".build/debug/swarmbft")

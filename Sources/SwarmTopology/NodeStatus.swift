@@ -39,7 +39,12 @@ public struct NodeStatus: Codable, Sendable {
     /// Optional so that status files of older nodes still decode.
     public var executedBatches: Int?
 
-    public init(replica: UInt32, view: UInt64, primary: UInt32, status: String, lastExecuted: UInt64, stableCheckpoint: UInt64, stableCheckpointDigest: String?, stateDigest: String, pendingRequests: Int, uptimeSeconds: Double, counters: NodeCounters, dropped: [String: Int], viewChanges: Int, stateTransfers: Int, equivocationsSeen: Int, zapDenied: [String: Int], connectivity: PeerConnectivity, tapPublished: Int, tapDropped: Int, protectionLevel: String, quarantined: [UInt32], rateLimitedByPeer: [String: Int], executedBatches: Int?) {
+    public init(
+        replica: UInt32, view: UInt64, primary: UInt32, status: String, lastExecuted: UInt64, stableCheckpoint: UInt64, stableCheckpointDigest: String?, stateDigest: String,
+        pendingRequests: Int, uptimeSeconds: Double, counters: NodeCounters, dropped: [String: Int], viewChanges: Int, stateTransfers: Int, equivocationsSeen: Int,
+        zapDenied: [String: Int], connectivity: PeerConnectivity, tapPublished: Int, tapDropped: Int, protectionLevel: String, quarantined: [UInt32],
+        rateLimitedByPeer: [String: Int], executedBatches: Int?
+    ) {
         self.replica = replica
         self.view = view
         self.primary = primary
@@ -69,7 +74,8 @@ public struct NodeStatus: Codable, Sendable {
         case replica, view, primary, status, counters, dropped
         case lastExecuted = "last_executed", stableCheckpoint = "stable_checkpoint", stableCheckpointDigest = "stable_checkpoint_digest", stateDigest = "state_digest"
         case pendingRequests = "pending_requests", uptimeSeconds = "uptime_seconds", viewChanges = "view_changes"
-        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity, tapPublished = "tap_published", tapDropped = "tap_dropped"
+        case stateTransfers = "state_transfers", equivocationsSeen = "equivocations_seen", zapDenied = "zap_denied", connectivity, tapPublished = "tap_published", tapDropped =
+            "tap_dropped"
         case protectionLevel = "protection_level", quarantined, rateLimitedByPeer = "rate_limited_by_peer"
         case executedBatches = "executed_batches"
     }

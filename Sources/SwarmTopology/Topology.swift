@@ -114,7 +114,11 @@ public struct Topology: Codable, Sendable {
     /// The directory the topology file lives in; certificate paths are relative to it.
     public var baseDirectory = "."
 
-    public init(swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: ProtectionLevel = .standard, testMode: Bool = false, checkpointInterval: UInt64 = 128, watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", adminKeys: String = "admins", events: EventsEntry? = nil, replicas: [ReplicaEntry]) {
+    public init(
+        swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: ProtectionLevel = .standard, testMode: Bool = false, checkpointInterval: UInt64 = 128,
+        watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", adminKeys: String = "admins",
+        events: EventsEntry? = nil, replicas: [ReplicaEntry]
+    ) {
         self.swarmID = swarmID
         self.clusterID = clusterID
         self.epoch = epoch
@@ -197,7 +201,9 @@ public struct Topology: Codable, Sendable {
     /// Refuses bad arithmetic, duplicate ids or ports, missing keys; names the field.
     public func validate() throws {
         guard Self.validSwarmID(swarmID) else { throw TopologyError("swarm_id '\(swarmID)' must be swarm-<ms>-<rand> or swarm_<ms>_<rand>") }
-        guard !clusterID.isEmpty, clusterID.utf8.count <= ClusterBinding.maxClusterIDBytes else { throw TopologyError("cluster_id must be 1...\(ClusterBinding.maxClusterIDBytes) bytes") }
+        guard !clusterID.isEmpty, clusterID.utf8.count <= ClusterBinding.maxClusterIDBytes else {
+            throw TopologyError("cluster_id must be 1...\(ClusterBinding.maxClusterIDBytes) bytes")
+        }
         let ids = replicas.map(\.id)
         guard Set(ids).count == ids.count else { throw TopologyError("replicas: duplicate id") }
         guard ids.sorted() == (0 ..< UInt32(replicas.count)).map({ $0 }) else { throw TopologyError("replicas: ids must be 0..<\(replicas.count)") }
@@ -224,7 +230,9 @@ public struct Topology: Codable, Sendable {
     static func validSwarmID(_ id: String) -> Bool {
         for separator in ["-", "_"] {
             let parts = id.split(separator: Character(separator), omittingEmptySubsequences: false)
-            if parts.count == 3, parts[0] == "swarm", parts[1].allSatisfy(\.isNumber), !parts[1].isEmpty, !parts[2].isEmpty, parts[2].allSatisfy({ $0.isLetter || $0.isNumber }) { return true }
+            if parts.count == 3, parts[0] == "swarm", parts[1].allSatisfy(\.isNumber), !parts[1].isEmpty, !parts[2].isEmpty, parts[2].allSatisfy({ $0.isLetter || $0.isNumber }) {
+                return true
+            }
         }
         return false
     }

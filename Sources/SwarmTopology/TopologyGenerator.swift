@@ -36,7 +36,10 @@ public struct TopologyGenerator: Sendable {
         var entries: [Topology.ReplicaEntry] = []
         for index in 0 ..< replicaCount {
             try CertificateFile.write(SecretCertificate.generate(name: "replica-\(index)"), directory: keys)
-            entries.append(Topology.ReplicaEntry(id: UInt32(index), host: host, meshPort: basePort + index, routerPort: basePort + 100 + index, monitorPort: basePort + 200 + index, certificate: "keys/replica-\(index).key"))
+            entries.append(
+                Topology.ReplicaEntry(
+                    id: UInt32(index), host: host, meshPort: basePort + index, routerPort: basePort + 100 + index, monitorPort: basePort + 200 + index,
+                    certificate: "keys/replica-\(index).key"))
         }
         for index in 0 ..< clientCount {
             try Self.generateListed("client-\(index)", keys: keys, allowlist: directory + "/clients")
@@ -47,7 +50,8 @@ public struct TopologyGenerator: Sendable {
         try CertificateFile.write(SecretCertificate.generate(name: "monitor"), directory: keys)
         let id = swarmID ?? "swarm-\(Int(Date().timeIntervalSince1970 * 1000))-\(hexString(SodiumRandom.bytes(3)))"
         let events = Topology.EventsEntry(host: host, publishPort: basePort + 300, catchupPort: basePort + 301)
-        var topology = Topology(swarmID: id, clusterID: "swarmbft-\(replicaCount)", protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)
+        var topology = Topology(
+            swarmID: id, clusterID: "swarmbft-\(replicaCount)", protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)
         if let maxBatchRequests { topology.maxBatchRequests = maxBatchRequests }
         let path = directory + "/topology.yaml"
         try topology.yaml().write(toFile: path, atomically: true, encoding: .utf8)

@@ -34,7 +34,9 @@ public struct ControlCommand: Sendable, Equatable {
     public var signer: [UInt8]
     public var signature: [UInt8]
 
-    public init(cluster: ClusterBinding, kind: Kind, target: ReplicaID = 0, view: ViewNumber = 0, issuedAtMicroseconds: UInt64, nonce: [UInt8], signer: [UInt8], signature: [UInt8] = []) {
+    public init(
+        cluster: ClusterBinding, kind: Kind, target: ReplicaID = 0, view: ViewNumber = 0, issuedAtMicroseconds: UInt64, nonce: [UInt8], signer: [UInt8], signature: [UInt8] = []
+    ) {
         precondition(nonce.count == 16 && signer.count == 32, "a nonce is 16 bytes and a signer key 32")
         self.cluster = cluster
         self.kind = kind

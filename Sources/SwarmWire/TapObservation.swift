@@ -29,7 +29,8 @@ public enum TapTopic: Sendable, Equatable {
         guard bytes.count <= TapTopic.maxBytes, bytes.starts(with: TapTopic.prefix) else { return nil }
         let parts = bytes.dropFirst(TapTopic.prefix.count).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 10, parts[0].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let replica = UInt32(String(decoding: parts[0], as: UTF8.self)) else { return nil }
+            let replica = UInt32(String(decoding: parts[0], as: UTF8.self))
+        else { return nil }
         switch String(decoding: parts[1], as: UTF8.self) {
         case "in": self = .observation(replica: replica, outbound: false)
         case "out": self = .observation(replica: replica, outbound: true)
@@ -77,7 +78,8 @@ public struct TapObservation: Sendable {
         guard frames.count == 3, frames[1].count == Self.metaBytes else { return nil }
         var reader = ByteReader(frames[1])
         guard let replica = try? reader.u32("replica"), let direction = try? reader.u8("direction"), direction <= 1,
-              let peer = try? reader.u32("peer"), let time = try? reader.u64("time"), let sequence = try? reader.u64("sequence") else { return nil }
+            let peer = try? reader.u32("peer"), let time = try? reader.u64("time"), let sequence = try? reader.u64("sequence")
+        else { return nil }
         self.replica = replica
         outbound = direction == 1
         self.peer = peer

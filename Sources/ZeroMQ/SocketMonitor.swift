@@ -1,9 +1,9 @@
 import CZeroMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension ZMQSocket {
@@ -119,7 +119,7 @@ public final class SocketMonitor {
     public func receive(timeoutMilliseconds: Int) throws -> MonitorEvent? {
         var items = [PollItem(socket: socket, events: .pollIn)]
         guard try ZMQ.poll(&items, timeoutMilliseconds: timeoutMilliseconds) > 0,
-              let frames = try socket.receiveMultipart(dontWait: true, maxFrames: 2)
+            let frames = try socket.receiveMultipart(dontWait: true, maxFrames: 2)
         else { return nil }
         guard let event = MonitorEvent(frames: frames) else {
             throw ZMQError(errno: EPROTO, operation: "SocketMonitor.receive(malformed event, \(frames.count) frames)")

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Everything the ZAP handler thread shares with ``ZAPAuthenticator``: the policy, the
@@ -43,10 +43,12 @@ final class ZAPState: @unchecked Sendable {
         var handle = pthread_t()
         // The closure captures nothing, so it converts to a C function pointer; it is
         // nonisolated library code (see NOTES: a closure in main.swift would not be).
-        let rc = pthread_create(&handle, nil, { argument in
-            zapHandlerThreadMain(argument)
-            return nil
-        }, unmanaged.toOpaque())
+        let rc = pthread_create(
+            &handle, nil,
+            { argument in
+                zapHandlerThreadMain(argument)
+                return nil
+            }, unmanaged.toOpaque())
         guard rc == 0 else {
             unmanaged.release()
             throw ZMQError(errno: rc, operation: "pthread_create(ZAP handler)")
@@ -170,7 +172,7 @@ private func runZAPHandler(_ state: ZAPState) {
             try ZMQ.poll(&items, timeoutMilliseconds: zapPollIntervalMilliseconds)
             if items[1].returnedEvents.contains(.pollIn) { break }
             guard items[0].returnedEvents.contains(.pollIn),
-                  let request = try replies.receiveMultipart(dontWait: true)
+                let request = try replies.receiveMultipart(dontWait: true)
             else { continue }
             let verdict = state.judge(request)
             try replies.send(verdict.reply)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Configures sockets for CURVE (ZeroMQ RFC 26) the way SwarmBFT requires: servers always

@@ -1,9 +1,9 @@
 import CZeroMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `ZMQ_ZAP_ENFORCE_DOMAIN` (93). zmq.h 4.3.4 declares it only under `ZMQ_BUILD_DRAFT_API`,

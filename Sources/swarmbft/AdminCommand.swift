@@ -11,7 +11,9 @@ import SwarmWire
 /// the freshness itself, applies what its limits allow (never more than f quarantined),
 /// and records it in its security log.
 struct AdminCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "admin", abstract: "Manual overrides: quarantine, release, view change, hand over evidence.", subcommands: [Quarantine.self, Release.self, ViewChange.self, HandOverEvidence.self])
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "Manual overrides: quarantine, release, view change, hand over evidence.",
+        subcommands: [Quarantine.self, Release.self, ViewChange.self, HandOverEvidence.self])
 
     struct Options: ParsableArguments {
         @Option(help: "Topology file.") var topology: String
@@ -20,7 +22,9 @@ struct AdminCommand: ParsableCommand {
         func send(_ build: (Topology, SecretCertificate) throws -> [[UInt8]]) throws {
             let loaded = try Topology.load(path: topology)
             let certificate: SecretCertificate
-            do { certificate = try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/admin-0.key_secret")) } catch { throw ValidationError("admin certificate: \(error)") }
+            do { certificate = try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/admin-0.key_secret")) } catch {
+                throw ValidationError("admin certificate: \(error)")
+            }
             let client = try SwarmClient(topology: loaded, certificate: certificate)
             let answers = try client.control(try build(loaded, certificate))
             for answer in answers { print("replica \(answer.replica): \(answer.accepted ? "ok" : "REFUSED"): \(answer.text)") }
@@ -55,13 +59,18 @@ struct AdminCommand: ParsableCommand {
     }
 
     struct HandOverEvidence: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "evidence", abstract: "Hand an evidence file to every replica; each verifies it before quarantining the offender.")
+        static let configuration = CommandConfiguration(
+            commandName: "evidence", abstract: "Hand an evidence file to every replica; each verifies it before quarantining the offender.")
         @OptionGroup var options: Options
         @Argument(help: "Evidence file (from `swarmbft monitor`).") var file: String
         func run() throws {
             let evidence: EvidenceFile
-            do { evidence = try JSONDecoder().decode(EvidenceFile.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch { throw ValidationError("\(file) is not an evidence file: \(error)") }
-            guard let first = try? bytes(fromHex: evidence.first), let second = try? bytes(fromHex: evidence.second) else { throw ValidationError("\(file): the frames are not hex") }
+            do { evidence = try JSONDecoder().decode(EvidenceFile.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+                throw ValidationError("\(file) is not an evidence file: \(error)")
+            }
+            guard let first = try? bytes(fromHex: evidence.first), let second = try? bytes(fromHex: evidence.second) else {
+                throw ValidationError("\(file): the frames are not hex")
+            }
             try options.send { _, _ in [ControlFrames.evidence, first, second] }
         }
     }

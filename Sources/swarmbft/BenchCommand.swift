@@ -16,7 +16,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds measured.") var duration = 30.0
     @Option(help: "Seconds run before measuring.") var warmup = 3.0
     @Option(help: "Threads driving the clients.") var lanes = 2
-    @Option(help: "Where a client sends a request first: primary (the PBFT client; its first request and retransmissions go to all) or all (every replica, every time).") var sendTo = "primary"
+    @Option(help: "Where a client sends a request first: primary (the PBFT client; its first request and retransmissions go to all) or all (every replica, every time).")
+    var sendTo = "primary"
     @Flag(help: "Clients also verify each reply's Ed25519 signature (by default the CURVE connection authenticates it).") var verifyReplies = false
     @Option(help: "First port of the mesh (default: derived from the process id).") var basePort: Int?
     @Option(help: "Largest batch the primary proposes (default: the topology's).") var maxBatch: Int?

@@ -77,7 +77,10 @@ struct ClientCommand: ParsableCommand {
         @Argument var key: String
         @Argument(help: "Expected version (0: the key must be absent).") var expectedVersion: UInt64
         @Argument var value: String
-        func run() throws { try common.show(common.client().execute(.compareAndSet(namespace: Array(common.namespace.utf8), key: Array(key.utf8), expectedVersion: expectedVersion, value: Array(value.utf8)))) }
+        func run() throws {
+            try common.show(
+                common.client().execute(.compareAndSet(namespace: Array(common.namespace.utf8), key: Array(key.utf8), expectedVersion: expectedVersion, value: Array(value.utf8))))
+        }
     }
 
     struct List: ParsableCommand {

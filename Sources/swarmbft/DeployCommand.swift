@@ -33,7 +33,9 @@ struct DeployCommand: ParsableCommand {
         do { options.attack = try SwarmRun.attack(named: attack) } catch { throw ValidationError("\(error)") }
         let run = try SwarmRun(options)
         let configuration = try run.mesh.topology.configuration()
-        print("deploy \(swarmId) from \(nodeId): n = \(totalNodes), f = \(configuration.faultTolerance), q = \(configuration.quorum), protection \(protectionLevel), data in \(directory)")
+        print(
+            "deploy \(swarmId) from \(nodeId): n = \(totalNodes), f = \(configuration.faultTolerance), q = \(configuration.quorum), protection \(protectionLevel), data in \(directory)"
+        )
         try run.start()
         let started = Date()
         var nextScan = started.addingTimeInterval(scanInterval), nextReport = started.addingTimeInterval(reportInterval)
@@ -53,17 +55,22 @@ struct DeployCommand: ParsableCommand {
             }
             if now >= nextReport {
                 let snapshot = run.snapshot()
-                print("[status] \(Int(now.timeIntervalSince(started))) s: view \(snapshot.view), primary \(snapshot.primary.map(String.init) ?? "-"), executed \(snapshot.lastExecuted), agents \(snapshot.agentsCommitted) ok / \(snapshot.agentsFailed) failed, replicas up \(snapshot.replicas.filter { $0.state != "down" }.count)/\(totalNodes)")
+                print(
+                    "[status] \(Int(now.timeIntervalSince(started))) s: view \(snapshot.view), primary \(snapshot.primary.map(String.init) ?? "-"), executed \(snapshot.lastExecuted), agents \(snapshot.agentsCommitted) ok / \(snapshot.agentsFailed) failed, replicas up \(snapshot.replicas.filter { $0.state != "down" }.count)/\(totalNodes)"
+                )
                 nextReport = now.addingTimeInterval(reportInterval)
             }
         }
         let final = run.snapshot()
         let statuses = run.mesh.replicaIDs.compactMap { run.mesh.status(of: $0) }
         run.stop()
-        let report = try DeployReport.make(run, final: final, statuses: statuses, swarmID: swarmId, nodeID: nodeId, scans: scans, highestThreatLevel: highest, duration: Date().timeIntervalSince(started))
+        let report = try DeployReport.make(
+            run, final: final, statuses: statuses, swarmID: swarmId, nodeID: nodeId, scans: scans, highestThreatLevel: highest, duration: Date().timeIntervalSince(started))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: URL(fileURLWithPath: outputReport))
-        print("report: \(outputReport): threat level \(report.security.threatLevel), \(report.security.findingCount) findings, consensus integrity \(report.consensus.consensusIntegrity), memory integrity \(report.memory.integrity)")
+        print(
+            "report: \(outputReport): threat level \(report.security.threatLevel), \(report.security.findingCount) findings, consensus integrity \(report.consensus.consensusIntegrity), memory integrity \(report.memory.integrity)"
+        )
     }
 }

@@ -9,7 +9,8 @@ import ZeroMQ
 
 /// `swarmbft events ...`: the security event stream, for people (`tail`) and machines (`sink`).
 struct EventsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Follow the security event stream.", subcommands: [EventsTail.self, EventsSink.self, EventsEmit.self])
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Follow the security event stream.", subcommands: [EventsTail.self, EventsSink.self, EventsEmit.self])
 }
 
 /// Where the stream is and which key to present: shared by tail and sink.
@@ -23,7 +24,9 @@ struct StreamOptions: ParsableArguments {
         let loaded = try Topology.load(path: topology)
         let certificate = try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/client-0.key_secret"))
         let endpoints = EventSubscriber.Endpoints(publish: loaded.events.publishEndpoint, catchup: loaded.events.catchupEndpoint)
-        return try EventSubscriber(context: context, endpoints: endpoints, curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey, try loaded.monitorCertificate().curvePublicKey), from: from)
+        return try EventSubscriber(
+            context: context, endpoints: endpoints, curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey, try loaded.monitorCertificate().curvePublicKey),
+            from: from)
     }
 
     func streamName() throws -> String { try Topology.load(path: topology).events.publishEndpoint }
@@ -54,14 +57,17 @@ struct EventsTail: ParsableCommand {
                 printLine(String(decoding: delivered.json, as: UTF8.self))
             } else {
                 let summary = delivered.event.data["summary"]?.stringValue ?? delivered.event.data["message"]?.stringValue ?? ""
-                printLine("#\(delivered.sequence) \(delivered.event.time) \(delivered.event.severity.uppercased()) \(delivered.event.shortType) \(delivered.event.subject ?? "-"): \(summary)")
+                printLine(
+                    "#\(delivered.sequence) \(delivered.event.time) \(delivered.event.severity.uppercased()) \(delivered.event.shortType) \(delivered.event.subject ?? "-"): \(summary)"
+                )
             }
         }
     }
 }
 
 struct EventsSink: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sink", abstract: "Store every security event: SQLite (claude-flow swarm memory), JSON lines, or a command per event; resumes without gaps or duplicates.")
+    static let configuration = CommandConfiguration(
+        commandName: "sink", abstract: "Store every security event: SQLite (claude-flow swarm memory), JSON lines, or a command per event; resumes without gaps or duplicates.")
     @OptionGroup var stream: StreamOptions
     @Option(help: "SQLite database; rows go into memory_entries (claude-flow v2 layout).") var sqlite: String?
     @Option(help: "Namespace of the SQLite rows.") var namespace = SQLiteSink.defaultNamespace
@@ -75,9 +81,13 @@ struct EventsSink: ParsableCommand {
         guard chosen.count == 1 else { throw ValidationError("choose exactly one of --sqlite, --jsonl, --exec") }
         let sink: any EventSink
         do {
-            if let sqlite { sink = try SQLiteSink(path: sqlite, namespace: namespace, stream: try stream.streamName()) }
-            else if let jsonl { sink = try JSONLinesSink(path: jsonl) }
-            else { sink = ExecSink(command: exec!, statePath: state ?? "swarmbft-sink-\(hexString(Array(Blake2b.hash256(Array(exec!.utf8)).prefix(6)))).position") }
+            if let sqlite {
+                sink = try SQLiteSink(path: sqlite, namespace: namespace, stream: try stream.streamName())
+            } else if let jsonl {
+                sink = try JSONLinesSink(path: jsonl)
+            } else {
+                sink = ExecSink(command: exec!, statePath: state ?? "swarmbft-sink-\(hexString(Array(Blake2b.hash256(Array(exec!.utf8)).prefix(6)))).position")
+            }
         } catch let error as SinkError {
             throw ValidationError(error.description)
         }
@@ -91,7 +101,9 @@ struct EventsSink: ParsableCommand {
         FileHandle.standardError.write(Data("sink: resuming at sequence \(start)\n".utf8))
         try runner.run(subscriber: subscriber, sink: sink, count: stream.count) { stopRequested != 0 || deadline.map { Date() >= $0 } ?? false }
         let next = try sink.nextSequence().map(String.init) ?? "-"
-        print("sink: wrote \(runner.written) events; next sequence \(next); \(subscriber.catchups) catch-ups, \(subscriber.duplicatesDropped) duplicates dropped, \(subscriber.prunedSkipped) pruned sequences skipped")
+        print(
+            "sink: wrote \(runner.written) events; next sequence \(next); \(subscriber.catchups) catch-ups, \(subscriber.duplicatesDropped) duplicates dropped, \(subscriber.prunedSkipped) pruned sequences skipped"
+        )
     }
 }
 
@@ -114,7 +126,9 @@ struct EventsEmit: ParsableCommand {
         let consumers = try loaded.observerCertificates()
         let authenticator = try ZAPAuthenticator(context: context, allowlist: [EventsDomain.name: Set(consumers.map(\.curvePublicKey))])
         let log = try SecurityLog(directory: dataDir + "/security-log", signing: certificate.signing, macKey: SecurityLog.macKey(for: certificate))
-        let journal = try EventJournal(log: log, swarmID: loaded.swarmID, node: "emitter", context: context, publishEndpoint: loaded.events.publishEndpoint, catchupEndpoint: loaded.events.catchupEndpoint, curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey))
+        let journal = try EventJournal(
+            log: log, swarmID: loaded.swarmID, node: "emitter", context: context, publishEndpoint: loaded.events.publishEndpoint, catchupEndpoint: loaded.events.catchupEndpoint,
+            curve: (certificate.curve.secretKey.copyBytes(), certificate.curve.publicKey))
         defer { journal.close(); authenticator.stop(); context.terminate() }
         let start = Date()
         var emitted = 0
@@ -123,7 +137,10 @@ struct EventsEmit: ParsableCommand {
             let due = min(count, Int(Date().timeIntervalSince(start) * rate))
             while emitted < due {
                 let severity = Severity.allCases[emitted % Severity.allCases.count]
-                try journal.record(SecurityEvent(type: "synthetic", severity: severity, subject: "replica-\(emitted % loaded.replicas.count)", summary: "synthetic event \(emitted)", isFinding: emitted % 5 == 4, details: ["ordinal": .int(Int64(emitted))]))
+                try journal.record(
+                    SecurityEvent(
+                        type: "synthetic", severity: severity, subject: "replica-\(emitted % loaded.replicas.count)", summary: "synthetic event \(emitted)",
+                        isFinding: emitted % 5 == 4, details: ["ordinal": .int(Int64(emitted))]))
                 emitted += 1
             }
             if emitted == count {

@@ -6,7 +6,8 @@ import SwarmSecurityLog
 
 /// `swarmbft log ...`: the tamper-evident security log.
 struct LogCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "log", abstract: "Verify, export and import the tamper-evident security log.", subcommands: [Verify.self, Export.self, Import.self])
+    static let configuration = CommandConfiguration(
+        commandName: "log", abstract: "Verify, export and import the tamper-evident security log.", subcommands: [Verify.self, Export.self, Import.self])
 
     /// Whose log: a replica's (signed with its key) or the monitor's.
     struct Owner: ParsableArguments {
@@ -57,7 +58,9 @@ struct LogCommand: ParsableCommand {
                 print("INVALID at entry \(report.firstBadIndex.map(String.init) ?? "?"): \(problem)")
                 throw ExitCode(1)
             }
-            print("valid: \(report.entries) entries (\(report.firstIndex.map(String.init) ?? "-")...\(report.lastIndex.map(String.init) ?? "-")), \(report.anchors) signed anchors, \(report.segments.count) segments\(withMac ? ", MACs checked" : ", MACs not checked (public key only)")")
+            print(
+                "valid: \(report.entries) entries (\(report.firstIndex.map(String.init) ?? "-")...\(report.lastIndex.map(String.init) ?? "-")), \(report.anchors) signed anchors, \(report.segments.count) segments\(withMac ? ", MACs checked" : ", MACs not checked (public key only)")"
+            )
         }
     }
 

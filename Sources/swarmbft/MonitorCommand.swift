@@ -64,7 +64,8 @@ func monitorCertificate(_ topology: Topology, key: String?) throws -> SecretCert
 
 /// `swarmbft monitor-proxy`: one fan-in from every tap, serving many monitors.
 struct MonitorProxyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "monitor-proxy", abstract: "Fan in every replica's tap (XSUB) and serve any number of monitors (XPUB), with an optional capture socket.")
+    static let configuration = CommandConfiguration(
+        commandName: "monitor-proxy", abstract: "Fan in every replica's tap (XSUB) and serve any number of monitors (XPUB), with an optional capture socket.")
     @Option(help: "Topology file.") var topology: String
     @Option(help: "Endpoint monitors connect to (e.g. tcp://127.0.0.1:7500).") var bind: String
     @Option(help: "Also publish a copy of every message here (a recorder's endpoint).") var capture: String?

@@ -68,7 +68,10 @@ struct StatusCommand: ParsableCommand {
         let text = try client.status(of: replica)
         if json { print(text); return }
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { print(text); return }
-        for key in ["replica", "view", "primary", "status", "last_executed", "stable_checkpoint", "state_digest", "pending_requests", "view_changes", "state_transfers", "equivocations_seen", "uptime_seconds"] {
+        for key in [
+            "replica", "view", "primary", "status", "last_executed", "stable_checkpoint", "state_digest", "pending_requests", "view_changes", "state_transfers",
+            "equivocations_seen", "uptime_seconds",
+        ] {
             print("\(key.padding(toLength: 20, withPad: " ", startingAt: 0)) \(object[key].map { "\($0)" } ?? "-")")
         }
         if let counters = object["counters"] as? [String: Any] {
@@ -81,7 +84,9 @@ struct StatusCommand: ParsableCommand {
                 let reaching = (peer["reaching"] as? Bool) == true ? "reaching" : "NOT reaching"
                 print("peer \(id)".padding(toLength: 21, withPad: " ", startingAt: 0) + "\(hearing), \(reaching), \(peer["disconnects"] ?? 0) disconnects")
             }
-            print("router               accepted \(connectivity["router_accepted"] ?? 0), disconnects \(connectivity["router_disconnects"] ?? 0), handshake failures \(connectivity["handshake_failures"] ?? 0)")
+            print(
+                "router               accepted \(connectivity["router_accepted"] ?? 0), disconnects \(connectivity["router_disconnects"] ?? 0), handshake failures \(connectivity["handshake_failures"] ?? 0)"
+            )
         }
         if let dropped = object["dropped"] as? [String: Any], !dropped.isEmpty {
             print("dropped              " + dropped.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))

@@ -64,10 +64,11 @@ struct SimulateCommand: ParsableCommand {
         }
         options.clientCount = clients
         options.requestsPerClient = requests
-        options.plantedFaults = try Set(plantedFault.map { name in
-            guard let fault = PlantedFault(rawValue: name) else { throw ValidationError("unknown planted fault '\(name)'; choose one of \(PlantedFault.names)") }
-            return fault
-        })
+        options.plantedFaults = try Set(
+            plantedFault.map { name in
+                guard let fault = PlantedFault(rawValue: name) else { throw ValidationError("unknown planted fault '\(name)'; choose one of \(PlantedFault.names)") }
+                return fault
+            })
         options.faults = !noFaults
         options.keyScheme = ed25519 ? .ed25519 : .test
         options.trace = trace
@@ -79,7 +80,9 @@ struct SimulateCommand: ParsableCommand {
             options.seed = seed
             let result = Simulation.run(options)
             if trace { result.trace.forEach { print($0) } }
-            print("seed \(seed): \(result.passed ? "passed" : "FAILED") — faults: \(result.profile); trace hash \(String(result.traceHash, radix: 16)); commits \(result.committedSequences), view \(result.highestView), requests \(result.completedRequests), events \(result.events)")
+            print(
+                "seed \(seed): \(result.passed ? "passed" : "FAILED") — faults: \(result.profile); trace hash \(String(result.traceHash, radix: 16)); commits \(result.committedSequences), view \(result.highestView), requests \(result.completedRequests), events \(result.events)"
+            )
             for violation in result.violations { print("  violation: \(violation)") }
             if !result.passed { throw ExitCode(1) }
             return
@@ -89,7 +92,8 @@ struct SimulateCommand: ParsableCommand {
         let range = firstSeed ..< firstSeed + UInt64(seeds)
         let summary = Sweep.run(options, seeds: range, ed25519Every: ed25519 ? 1 : 50) { done, result in
             if !result.passed {
-                FileHandle.standardError.write(Data("\nseed \(result.options.seed) FAILED: \(result.violations.first.map(\.description) ?? "")\n  replay: \(result.options.replayCommand)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("\nseed \(result.options.seed) FAILED: \(result.violations.first.map(\.description) ?? "")\n  replay: \(result.options.replayCommand)\n".utf8))
             }
             if !json, done % max(1, seeds / 50) == 0 || done == seeds {
                 let width = 40, filled = width * done / seeds
@@ -99,10 +103,14 @@ struct SimulateCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         if !json { FileHandle.standardError.write(Data("\n".utf8)) }
         if json {
-            print("{\"replicas\":\(replicas),\"seeds\":\(summary.seeds),\"violations\":\(summary.violations),\"commits\":\(summary.committedSequences),\"requests\":\(summary.completedRequests),\"view_changes\":\(summary.viewChanges),\"state_transfers\":\(summary.stateTransfers),\"crashes\":\(summary.crashes),\"wall_seconds\":\(String(format: "%.1f", seconds))}")
+            print(
+                "{\"replicas\":\(replicas),\"seeds\":\(summary.seeds),\"violations\":\(summary.violations),\"commits\":\(summary.committedSequences),\"requests\":\(summary.completedRequests),\"view_changes\":\(summary.viewChanges),\"state_transfers\":\(summary.stateTransfers),\"crashes\":\(summary.crashes),\"wall_seconds\":\(String(format: "%.1f", seconds))}"
+            )
         } else {
             print("n=\(replicas) twins=\(twins) byzantine=\(byzantine ?? "none"): \(summary.description); wall \(String(format: "%.1f", seconds)) s")
-            for failure in summary.failures { print("  seed \(failure.options.seed): \(failure.violations.first.map(\.description) ?? "")\n    replay: \(failure.options.replayCommand)") }
+            for failure in summary.failures {
+                print("  seed \(failure.options.seed): \(failure.violations.first.map(\.description) ?? "")\n    replay: \(failure.options.replayCommand)")
+            }
         }
         if summary.violations > 0 { throw ExitCode(1) }
     }
@@ -121,7 +129,9 @@ struct SimulateCommand: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         if json {
-            print("{\"label\":\"\(label.rawValue)\",\"protection_level\":\"\(level.rawValue)\",\"seeds\":\(summary.seeds),\"detected\":\(summary.detected),\"proven_against_honest\":\(summary.provenAgainstHonest),\"runs_suspecting_honest\":\(summary.runsSuspectingHonest),\"safety_violations\":\(summary.safetyViolations),\"wall_seconds\":\(String(format: "%.1f", seconds))}")
+            print(
+                "{\"label\":\"\(label.rawValue)\",\"protection_level\":\"\(level.rawValue)\",\"seeds\":\(summary.seeds),\"detected\":\(summary.detected),\"proven_against_honest\":\(summary.provenAgainstHonest),\"runs_suspecting_honest\":\(summary.runsSuspectingHonest),\"safety_violations\":\(summary.safetyViolations),\"wall_seconds\":\(String(format: "%.1f", seconds))}"
+            )
         } else {
             FileHandle.standardError.write(Data("\n".utf8))
             print("\(summary.description)\nwall \(String(format: "%.1f", seconds)) s")

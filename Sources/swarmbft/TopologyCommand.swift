@@ -54,6 +54,8 @@ struct TopologyCheck: ParsableCommand {
         let loaded: Topology
         do { loaded = try Topology.load(path: topology) } catch { throw ValidationError("\(error)") }
         let configuration = try loaded.configuration()
-        print("\(topology): \(loaded.replicas.count) replicas, f = \(configuration.faultTolerance), q = \(configuration.quorum), swarm \(loaded.swarmID), protection \(loaded.protectionLevel)")
+        print(
+            "\(topology): \(loaded.replicas.count) replicas, f = \(configuration.faultTolerance), q = \(configuration.quorum), swarm \(loaded.swarmID), protection \(loaded.protectionLevel)"
+        )
     }
 }

@@ -58,13 +58,20 @@ struct UpCommand: ParsableCommand {
 /// The live status screen of `up`, redrawn in place.
 enum LiveScreen {
     static func render(_ snapshot: SwarmSnapshot, directory: String, attack: String?) -> String {
-        var lines = ["\u{1B}[H\u{1B}[2J" + "SwarmBFT — \(snapshot.replicaCount) replicas (f = \(snapshot.faultTolerance)), \(Int(snapshot.elapsedSeconds)) s, data in \(directory)\(attack.map { ", attack: \($0)" } ?? "")"]
-        lines.append("threat level \(snapshot.threatLevel.uppercased())   view \(snapshot.view)   primary \(snapshot.primary.map(String.init) ?? "-")   commits/s \(Int(snapshot.commitsPerSecond))   executed \(snapshot.lastExecuted)   agents ok \(snapshot.agentsCommitted) failed \(snapshot.agentsFailed)")
+        var lines = [
+            "\u{1B}[H\u{1B}[2J"
+                + "SwarmBFT — \(snapshot.replicaCount) replicas (f = \(snapshot.faultTolerance)), \(Int(snapshot.elapsedSeconds)) s, data in \(directory)\(attack.map { ", attack: \($0)" } ?? "")"
+        ]
+        lines.append(
+            "threat level \(snapshot.threatLevel.uppercased())   view \(snapshot.view)   primary \(snapshot.primary.map(String.init) ?? "-")   commits/s \(Int(snapshot.commitsPerSecond))   executed \(snapshot.lastExecuted)   agents ok \(snapshot.agentsCommitted) failed \(snapshot.agentsFailed)"
+        )
         lines.append("")
         lines.append("replica  state           view  executed   score  quarantined by")
         for replica in snapshot.replicas {
             let state = replica.state + (replica.misbehaving.map { " (\($0))" } ?? "")
-            lines.append("\(String(replica.id).padding(toLength: 9, withPad: " ", startingAt: 0))\(state.padding(toLength: 16, withPad: " ", startingAt: 0))\((replica.view.map(String.init) ?? "-").padding(toLength: 6, withPad: " ", startingAt: 0))\((replica.lastExecuted.map(String.init) ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0))\(String(format: "%5.1f", replica.score))  \(replica.quarantinedBy)")
+            lines.append(
+                "\(String(replica.id).padding(toLength: 9, withPad: " ", startingAt: 0))\(state.padding(toLength: 16, withPad: " ", startingAt: 0))\((replica.view.map(String.init) ?? "-").padding(toLength: 6, withPad: " ", startingAt: 0))\((replica.lastExecuted.map(String.init) ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0))\(String(format: "%5.1f", replica.score))  \(replica.quarantinedBy)"
+            )
         }
         lines.append("")
         lines.append("latest findings (\(snapshot.findingCount) in all):")

@@ -21,9 +21,13 @@ struct WireVectorsCommand: ParsableCommand {
         let client = try Ed25519.PrivateKey(seed: Self.clientSeed)
         let replica = try Ed25519.PrivateKey(seed: Self.replicaSeed)
         let operation = MemoryOperation.put(namespace: Array("agents".utf8), key: Array("plan".utf8), value: Array("step 1".utf8)).encoded()
-        let request = SignedMessage.sign(.request(ClientRequest(client: ClientKey(bytes: client.publicKey.bytes), requestID: 1, operation: operation)), cluster: Self.cluster) { client.sign($0).bytes }
+        let request = SignedMessage.sign(.request(ClientRequest(client: ClientKey(bytes: client.publicKey.bytes), requestID: 1, operation: operation)), cluster: Self.cluster) {
+            client.sign($0).bytes
+        }
         let result = MemoryResult(status: .ok, version: 1).encoded()
-        let reply = SignedMessage.sign(.reply(Reply(sender: 0, view: 0, client: ClientKey(bytes: client.publicKey.bytes), requestID: 1, result: result)), cluster: Self.cluster) { replica.sign($0).bytes }
+        let reply = SignedMessage.sign(.reply(Reply(sender: 0, view: 0, client: ClientKey(bytes: client.publicKey.bytes), requestID: 1, result: result)), cluster: Self.cluster) {
+            replica.sign($0).bytes
+        }
         let curveSecret = try Z85.decode("D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs")
         let curve = try Curve.KeyPair(secretKey: curveSecret)
         let lines: [(String, String)] = [

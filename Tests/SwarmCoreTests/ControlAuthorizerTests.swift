@@ -45,8 +45,12 @@ struct ControlAuthorizerTests {
     func signatureOrder() {
         var rule = authorizer()
         var checked = 0
-        _ = rule.authorize(command(.quarantine, by: [UInt8](repeating: 0xC3, count: 32)), nowMicroseconds: now) { _ in checked += 1; return true }
-        _ = rule.authorize(command(.quarantine, by: admin, cluster: ClusterBinding(clusterName: "unit", epoch: 2)), nowMicroseconds: now) { _ in checked += 1; return true }
+        _ = rule.authorize(command(.quarantine, by: [UInt8](repeating: 0xC3, count: 32)), nowMicroseconds: now) { _ in
+            checked += 1; return true
+        }
+        _ = rule.authorize(command(.quarantine, by: admin, cluster: ClusterBinding(clusterName: "unit", epoch: 2)), nowMicroseconds: now) { _ in
+            checked += 1; return true
+        }
         #expect(checked == 0, "a stranger's or another epoch's command cost a verification")
         #expect(rule.authorize(command(.quarantine, by: admin), nowMicroseconds: now) { _ in false } != .success(.admin))
         #expect(rule.authorize(command(.quarantine, by: admin), nowMicroseconds: now) { _ in true } == .success(.admin))

@@ -6,7 +6,7 @@ import SwarmWire
 struct DefenseTests {
     @Test("A quarantined replica's messages are dropped unread; never more than f quarantined; never oneself")
     func quarantineLimits() throws {
-        var harness = try Harness(replicaCount: 7) // f = 2
+        var harness = try Harness(replicaCount: 7)  // f = 2
         let outcome1 = harness.replicas[1].quarantine(3).outcome
         #expect(outcome1 == .quarantined)
         let outcome2 = harness.replicas[1].quarantine(3).outcome
@@ -40,7 +40,7 @@ struct DefenseTests {
 
     @Test("One requester's suspicion only shortens the replica's own timer; f + 1 start a view change")
     func suspicion() throws {
-        var harness = try Harness(replicaCount: 7) // f = 2, request timeout 10 ticks
+        var harness = try Harness(replicaCount: 7)  // f = 2, request timeout 10 ticks
         // A pending request arms the timer on a backup (the primary never proposes it).
         _ = harness.replicas[3].receive(harness.request(id: 1))
         let outcome10 = harness.replicas[3].suspectPrimary(requester: "monitor-a").isEmpty
@@ -64,7 +64,7 @@ struct DefenseTests {
 
     @Test("Jitter lengthens the request timeout, drawn from the replica's own seed")
     func jitter() throws {
-        var harness = try Harness(protectionLevel: .maximum) // jitter up to the whole 10-tick timeout
+        var harness = try Harness(protectionLevel: .maximum)  // jitter up to the whole 10-tick timeout
         // A seed whose first draw is not zero, so the lengthening is visible.
         var seed: UInt64 = 1
         repeat {

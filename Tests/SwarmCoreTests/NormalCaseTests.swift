@@ -12,7 +12,8 @@ struct NormalCaseTests {
         var harness = try Harness()
         let out = harness.replicas[0].receive(harness.request(id: 1))
         guard let persist = out.index(where: { if case .persist(.signed) = $0 { true } else { false } }),
-              let send = out.index(where: { if case .broadcast = $0 { true } else { false } }) else {
+            let send = out.index(where: { if case .broadcast = $0 { true } else { false } })
+        else {
             Issue.record("expected persist and broadcast, got \(out)")
             return
         }
@@ -142,10 +143,14 @@ struct NormalCaseTests {
             guard case let .prePrepare(m) = pp.payload else { continue }
             executed += harness.replicas[1].receive(pp).executed
             for sender in [2, 3] {
-                executed += harness.replicas[1].receive(harness.sign(.prepare(Vote(sender: ReplicaID(sender), view: 0, sequence: m.sequence, digest: m.digest)), as: ReplicaID(sender))).executed
+                executed +=
+                    harness.replicas[1].receive(harness.sign(.prepare(Vote(sender: ReplicaID(sender), view: 0, sequence: m.sequence, digest: m.digest)), as: ReplicaID(sender)))
+                    .executed
             }
             for sender in [0, 2] {
-                executed += harness.replicas[1].receive(harness.sign(.commit(Vote(sender: ReplicaID(sender), view: 0, sequence: m.sequence, digest: m.digest)), as: ReplicaID(sender))).executed
+                executed +=
+                    harness.replicas[1].receive(harness.sign(.commit(Vote(sender: ReplicaID(sender), view: 0, sequence: m.sequence, digest: m.digest)), as: ReplicaID(sender)))
+                    .executed
             }
             if m.sequence == 2 { #expect(executed.isEmpty, "sequence 2 must wait for 1") }
         }
@@ -180,7 +185,9 @@ struct NormalCaseTests {
     @Test("Messages from another cluster binding are dropped")
     func otherCluster() throws {
         var harness = try Harness()
-        let foreign = SignedMessage.sign(.prepare(Vote(sender: 2, view: 0, sequence: 1, digest: .zero)), cluster: ClusterBinding(clusterName: "unit", epoch: 2)) { harness.keys.crypto(for: 2).sign($0) }
+        let foreign = SignedMessage.sign(.prepare(Vote(sender: 2, view: 0, sequence: 1, digest: .zero)), cluster: ClusterBinding(clusterName: "unit", epoch: 2)) {
+            harness.keys.crypto(for: 2).sign($0)
+        }
         _ = harness.replicas[1].receive(foreign)
         #expect(harness.replicas[1].metrics.dropped[.wrongCluster] == 1)
     }

@@ -9,7 +9,9 @@ import SwarmWire
 struct QuarantineTests {
     func conflictingPrepares(by signer: ReplicaID, cluster: ClusterBinding, in harness: Harness) -> Evidence {
         func prepare(_ byte: UInt8) -> SignedMessage {
-            SignedMessage.sign(.prepare(Vote(sender: signer, view: 0, sequence: 1, digest: Digest(bytes: Array(repeating: byte, count: 32)))), cluster: cluster) { harness.keys.crypto(for: signer).sign($0) }
+            SignedMessage.sign(.prepare(Vote(sender: signer, view: 0, sequence: 1, digest: Digest(bytes: Array(repeating: byte, count: 32)))), cluster: cluster) {
+                harness.keys.crypto(for: signer).sign($0)
+            }
         }
         return Evidence(reporter: .max, first: prepare(1), second: prepare(2))
     }
@@ -63,7 +65,7 @@ struct QuarantineTests {
 
     @Test("A quarantine survives a restart from the durable log; a release too")
     func durable() throws {
-        var harness = try Harness(replicaCount: 7) // f = 2
+        var harness = try Harness(replicaCount: 7)  // f = 2
         var durable = DurableState()
         func fold(_ directives: [Directive]) {
             for case let .persist(record) in directives { durable.apply(record) }
@@ -89,7 +91,7 @@ struct QuarantineTests {
 
     @Test("A tampered log cannot make a replica ignore more than f, itself, or a stranger")
     func tamperedLog() throws {
-        let harness = try Harness(replicaCount: 7) // f = 2
+        let harness = try Harness(replicaCount: 7)  // f = 2
         var durable = DurableState()
         durable.apply(.quarantined([1, 99, 2, 3, 4]))
         let restored = try Replica(restoring: durable, configuration: harness.configuration, id: 1, crypto: harness.keys.crypto(for: 1), service: SwarmMemory())

@@ -5,10 +5,12 @@ import Testing
 struct Blake2bTests {
     @Test("known answers for the empty string and \"abc\"")
     func knownAnswers() {
-        #expect(hexString(Blake2b.hash256([]))
-            == "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8")
-        #expect(hexString(Blake2b.hash256(Array("abc".utf8)))
-            == "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319")
+        #expect(
+            hexString(Blake2b.hash256([]))
+                == "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8")
+        #expect(
+            hexString(Blake2b.hash256(Array("abc".utf8)))
+                == "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319")
     }
 
     /// The official BLAKE2 KAT files (blake2b-kat.txt) only cover 64-byte
@@ -19,15 +21,19 @@ struct Blake2bTests {
     /// (empty message → 10ebb67700b1868e...).
     @Test("keyed known answers (key 00 01 ... 3f)")
     func keyedKnownAnswers() {
-        let key = [UInt8](0..<64)
-        #expect(hexString(Blake2b.mac256(key: key, message: []))
-            == "2fa9fbd9be36437de204e139e97d402bce68c828f43391608c891b5faed8a98a")
-        #expect(hexString(Blake2b.mac256(key: key, message: [0]))
-            == "34758b647135628297fb09c7930cd04e9528e5669112f5b1318493e14de77e55")
-        #expect(hexString(Blake2b.mac256(key: key, message: [UInt8](0..<255)))
-            == "fe7b76a61787c089141f9e10fca1e5092488d89c62ea793fb2c5b1f849b4f2cb")
-        #expect(hexString(Blake2b.mac256(key: [UInt8](0..<16), message: Array("abc".utf8)))
-            == "3fd8fd31501cdbe942607b204368e3dc4ebce5744de1a955a6025f5c9848bb20")
+        let key = [UInt8](0 ..< 64)
+        #expect(
+            hexString(Blake2b.mac256(key: key, message: []))
+                == "2fa9fbd9be36437de204e139e97d402bce68c828f43391608c891b5faed8a98a")
+        #expect(
+            hexString(Blake2b.mac256(key: key, message: [0]))
+                == "34758b647135628297fb09c7930cd04e9528e5669112f5b1318493e14de77e55")
+        #expect(
+            hexString(Blake2b.mac256(key: key, message: [UInt8](0 ..< 255)))
+                == "fe7b76a61787c089141f9e10fca1e5092488d89c62ea793fb2c5b1f849b4f2cb")
+        #expect(
+            hexString(Blake2b.mac256(key: [UInt8](0 ..< 16), message: Array("abc".utf8)))
+                == "3fd8fd31501cdbe942607b204368e3dc4ebce5744de1a955a6025f5c9848bb20")
     }
 
     @Test("hashing in place equals hashing an array")
@@ -43,9 +49,9 @@ struct Blake2bTests {
         #expect(Blake2b.hash256(parts: []) == Blake2b.hash256([]))
         #expect(Blake2b.hash256(parts: [[], []]) == Blake2b.hash256([]))
         #expect(Blake2b.hash256(parts: [Array("a".utf8), [], Array("bc".utf8)]) == Blake2b.hash256(Array("abc".utf8)))
-        for _ in 0..<50 {
+        for _ in 0 ..< 50 {
             let partCount = Int(SodiumRandom.uniform(8))
-            let parts = (0..<partCount).map { _ in SodiumRandom.bytes(Int(SodiumRandom.uniform(300))) }
+            let parts = (0 ..< partCount).map { _ in SodiumRandom.bytes(Int(SodiumRandom.uniform(300))) }
             #expect(Blake2b.hash256(parts: parts) == Blake2b.hash256(parts.flatMap { $0 }))
         }
     }
@@ -73,10 +79,10 @@ struct Blake2bTests {
         let message = SodiumRandom.bytes(100)
         let mac = Blake2b.mac256(key: key, message: message)
         #expect(Blake2b.verifyMAC(mac, key: key, message: message))
-        for bit in 0..<(mac.count * 8) {
+        for bit in 0 ..< (mac.count * 8) {
             #expect(!Blake2b.verifyMAC(flipping(bit: bit, of: mac), key: key, message: message))
         }
-        for bit in 0..<(message.count * 8) {
+        for bit in 0 ..< (message.count * 8) {
             #expect(!Blake2b.verifyMAC(mac, key: key, message: flipping(bit: bit, of: message)))
         }
         #expect(!Blake2b.verifyMAC(mac, key: flipping(bit: 7, of: key), message: message))

@@ -2,9 +2,9 @@ import Foundation
 import SwarmCrypto
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A fresh directory under the system temporary directory, removed afterwards.
@@ -33,17 +33,20 @@ func rewrite(_ path: String, _ transform: (String) -> String) throws {
     #expect(chmod(path, original) == 0)
 }
 
-func expectCryptoError(_ code: CryptoError.Code, containing fragments: [String],
-                       sourceLocation: SourceLocation = #_sourceLocation,
-                       _ body: () throws -> Void) {
+func expectCryptoError(
+    _ code: CryptoError.Code, containing fragments: [String],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
     do {
         try body()
         Issue.record("expected CryptoError.\(code), but nothing was thrown", sourceLocation: sourceLocation)
     } catch let error as CryptoError {
         #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
         for fragment in fragments {
-            #expect(error.message.contains(fragment), "message \(String(reflecting: error.message)) lacks \(String(reflecting: fragment))",
-                    sourceLocation: sourceLocation)
+            #expect(
+                error.message.contains(fragment), "message \(String(reflecting: error.message)) lacks \(String(reflecting: fragment))",
+                sourceLocation: sourceLocation)
         }
     } catch {
         Issue.record("expected CryptoError.\(code), got \(error)", sourceLocation: sourceLocation)
@@ -111,35 +114,37 @@ struct CertificateFileTests {
             #expect(publicLines.count == 12)
             #expect(publicLines[0].hasPrefix("#   ****  Generated on "))
             #expect(publicLines[0].hasSuffix(" by swarmbft  ****"))
-            #expect(Array(publicLines[1...]) == [
-                "#   ZeroMQ CURVE Public Certificate",
-                "#   Exchange securely, or use a secure mechanism to verify the contents",
-                "#   of this file after exchange. Store public certificates in your home",
-                "#   directory, in the .curve subdirectory.",
-                "",
-                "metadata",
-                "    name = \"replica-2\"",
-                "    ed25519-public-key = \"\(ed25519)\"",
-                "curve",
-                "    public-key = \"\(curve)\"",
-                "",
-            ])
+            #expect(
+                Array(publicLines[1...]) == [
+                    "#   ZeroMQ CURVE Public Certificate",
+                    "#   Exchange securely, or use a secure mechanism to verify the contents",
+                    "#   of this file after exchange. Store public certificates in your home",
+                    "#   directory, in the .curve subdirectory.",
+                    "",
+                    "metadata",
+                    "    name = \"replica-2\"",
+                    "    ed25519-public-key = \"\(ed25519)\"",
+                    "curve",
+                    "    public-key = \"\(curve)\"",
+                    "",
+                ])
 
             let secretLines = try readFile(paths.secretPath).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             #expect(secretLines[0].hasSuffix(" by swarmbft  ****"))
-            #expect(Array(secretLines[1...]) == [
-                "#   ZeroMQ CURVE **Secret** Certificate",
-                "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
-                "",
-                "metadata",
-                "    name = \"replica-2\"",
-                "    ed25519-public-key = \"\(ed25519)\"",
-                "    ed25519-seed = \"\(hexString(certificate.signing.seed.copyBytes()))\"",
-                "curve",
-                "    public-key = \"\(curve)\"",
-                "    secret-key = \"\(try Z85.encode(certificate.curve.secretKey.copyBytes()))\"",
-                "",
-            ])
+            #expect(
+                Array(secretLines[1...]) == [
+                    "#   ZeroMQ CURVE **Secret** Certificate",
+                    "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
+                    "",
+                    "metadata",
+                    "    name = \"replica-2\"",
+                    "    ed25519-public-key = \"\(ed25519)\"",
+                    "    ed25519-seed = \"\(hexString(certificate.signing.seed.copyBytes()))\"",
+                    "curve",
+                    "    public-key = \"\(curve)\"",
+                    "    secret-key = \"\(try Z85.encode(certificate.curve.secretKey.copyBytes()))\"",
+                    "",
+                ])
         }
     }
 
@@ -191,13 +196,15 @@ struct CertificateFileTests {
         }
     }
 
-    @Test("a missing field is refused, naming it", arguments: [
-        ("ed25519-public-key", "metadata/ed25519-public-key"),
-        ("name", "metadata/name"),
-        ("ed25519-seed", "metadata/ed25519-seed"),
-        ("public-key", "curve/public-key"),
-        ("secret-key", "curve/secret-key"),
-    ])
+    @Test(
+        "a missing field is refused, naming it",
+        arguments: [
+            ("ed25519-public-key", "metadata/ed25519-public-key"),
+            ("name", "metadata/name"),
+            ("ed25519-seed", "metadata/ed25519-seed"),
+            ("public-key", "curve/public-key"),
+            ("secret-key", "curve/secret-key"),
+        ])
     func missingField(_ field: String, _ named: String) throws {
         try withTemporaryDirectory { root in
             let paths = try CertificateFile.write(.generate(name: "replica-6"), directory: root)
@@ -286,8 +293,9 @@ struct CertificateFileTests {
         }
     }
 
-    @Test("names that are unsafe as file names or ZPL values are refused on write",
-          arguments: ["", ".", "..", "../evil", "a/b", "quote\"d", "apos'trophe", "line\nbreak"])
+    @Test(
+        "names that are unsafe as file names or ZPL values are refused on write",
+        arguments: ["", ".", "..", "../evil", "a/b", "quote\"d", "apos'trophe", "line\nbreak"])
     func unsafeNames(_ name: String) throws {
         try withTemporaryDirectory { root in
             expectCryptoError(.invalidEncoding, containing: []) {
@@ -337,18 +345,19 @@ struct CertificateParserTests {
 
     @Test("a pyzmq secret certificate with unquoted metadata parses, comments and CRLF included")
     func pyzmqSecretFile() throws {
-        let text = [
-            "#   ****  Generated on 2023-05-01 10:11:12.123456 by pyzmq  ****",
-            "#   ZeroMQ CURVE **Secret** Certificate",
-            "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
-            "",
-            "metadata",
-            "    owner = ops team   # who to call",
-            "    email = 'ops@example.org'",
-            "curve",
-            "    public-key = \"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID\"",
-            "    secret-key = \"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs\"  # Z85 may contain #",
-        ].joined(separator: "\r\n") + "\r\n"
+        let text =
+            [
+                "#   ****  Generated on 2023-05-01 10:11:12.123456 by pyzmq  ****",
+                "#   ZeroMQ CURVE **Secret** Certificate",
+                "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
+                "",
+                "metadata",
+                "    owner = ops team   # who to call",
+                "    email = 'ops@example.org'",
+                "curve",
+                "    public-key = \"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID\"",
+                "    secret-key = \"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs\"  # Z85 may contain #",
+            ].joined(separator: "\r\n") + "\r\n"
         let parsed = try CertificateFile.parse(text: text)
         #expect(parsed.metadata == ["owner": "ops team", "email": "ops@example.org"])
         #expect(parsed.curve["secret-key"] == "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs")
@@ -367,20 +376,22 @@ struct CertificateParserTests {
         }
     }
 
-    @Test("every malformed line is refused with its line number", arguments: [
-        ("metadata\n\tname = \"x\"\n", 2, "tab"),
-        ("metadata\n   name = \"x\"\n", 2, "multiple of 4"),
-        ("metadata\n        name = \"x\"\n", 2, "nesting"),
-        ("metadata\n    name = \"x\n", 2, "closing quote"),
-        ("metadata\n    name = \"x\" y\n", 2, "after the quoted value"),
-        ("metadata\n    name \"x\"\n", 2, "expected `name = value`"),
-        ("metadata\n    name = \"x\"\n    name = \"y\"\n", 3, "duplicate"),
-        ("    name = \"x\"\nmetadata\n", 1, "outside any section"),
-        ("# comment\n\nmetadata = \"x\"\n", 3, "section name"),
-        ("metadata\n    = \"x\"\n", 2, "expected a name"),
-        ("metadata\n    na!me = \"x\"\n", 2, "expected `na"),
-        ("metadata\n    name = \"x\u{1}\"\n", 2, "control character"),
-    ])
+    @Test(
+        "every malformed line is refused with its line number",
+        arguments: [
+            ("metadata\n\tname = \"x\"\n", 2, "tab"),
+            ("metadata\n   name = \"x\"\n", 2, "multiple of 4"),
+            ("metadata\n        name = \"x\"\n", 2, "nesting"),
+            ("metadata\n    name = \"x\n", 2, "closing quote"),
+            ("metadata\n    name = \"x\" y\n", 2, "after the quoted value"),
+            ("metadata\n    name \"x\"\n", 2, "expected `name = value`"),
+            ("metadata\n    name = \"x\"\n    name = \"y\"\n", 3, "duplicate"),
+            ("    name = \"x\"\nmetadata\n", 1, "outside any section"),
+            ("# comment\n\nmetadata = \"x\"\n", 3, "section name"),
+            ("metadata\n    = \"x\"\n", 2, "expected a name"),
+            ("metadata\n    na!me = \"x\"\n", 2, "expected `na"),
+            ("metadata\n    name = \"x\u{1}\"\n", 2, "control character"),
+        ])
     func malformedLines(_ text: String, _ line: Int, _ problem: String) {
         expectCryptoError(.malformedFile, containing: ["line \(line):", problem]) {
             _ = try CertificateFile.parse(text: text)

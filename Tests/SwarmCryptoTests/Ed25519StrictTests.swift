@@ -8,7 +8,8 @@ import Testing
 struct Ed25519StrictTests {
     /// ℓ = 2^252 + 27742317777372353535851937790883648493, the order of the
     /// base point, little-endian.
-    static let groupOrder: [UInt8] = hex("""
+    static let groupOrder: [UInt8] = hex(
+        """
         edd3f55c1a631258d69cf7a2def9de14 00000000000000000000000000000010
         """)
 
@@ -16,7 +17,7 @@ struct Ed25519StrictTests {
     static func add(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
         var sum = [UInt8](repeating: 0, count: 32)
         var carry = 0
-        for index in 0..<32 {
+        for index in 0 ..< 32 {
             let total = Int(a[index]) + Int(b[index]) + carry
             sum[index] = UInt8(total & 0xff)
             carry = total >> 8
@@ -28,8 +29,9 @@ struct Ed25519StrictTests {
     @Test("the group order constant is 2^252 + 27742317777372353535851937790883648493")
     func groupOrderConstant() {
         // 27742317777372353535851937790883648493 = 0x14def9dea2f79cd65812631a5cf5d3ed.
-        #expect(hexString(Self.groupOrder.reversed())
-            == "1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed")
+        #expect(
+            hexString(Self.groupOrder.reversed())
+                == "1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed")
     }
 
     /// [S + ℓ]B = [S]B, so S + ℓ satisfies the verification equation; only the
@@ -41,7 +43,7 @@ struct Ed25519StrictTests {
         let message = hex(vector.message)
         #expect(Ed25519.verify(signatureBytes: original, of: message, by: publicKey))
 
-        let malleated = Array(original[0..<32]) + Self.add(Array(original[32..<64]), Self.groupOrder)
+        let malleated = Array(original[0 ..< 32]) + Self.add(Array(original[32 ..< 64]), Self.groupOrder)
         #expect(malleated.count == 64)
         #expect(malleated != original)
         #expect(malleated[63] & 0xe0 == 0, "S + ℓ < 2^254 still fits the encoding")
@@ -53,13 +55,13 @@ struct Ed25519StrictTests {
     /// the eight points of order dividing 8, plus non-canonical spellings. It
     /// ignores the sign bit, so each entry is tried with bit 255 clear and set.
     static let smallOrderKeys: [String] = [
-        "0000000000000000000000000000000000000000000000000000000000000000", // 0, order 4
-        "0100000000000000000000000000000000000000000000000000000000000000", // 1, the identity
-        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
-        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
-        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p - 1, order 2
-        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p (= 0), order 4
-        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p + 1 (= 1), order 1
+        "0000000000000000000000000000000000000000000000000000000000000000",  // 0, order 4
+        "0100000000000000000000000000000000000000000000000000000000000000",  // 1, the identity
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  // order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  // order 8
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p - 1, order 2
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p (= 0), order 4
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p + 1 (= 1), order 1
     ]
 
     static var smallOrderKeysWithSignBit: [[UInt8]] {
@@ -84,7 +86,7 @@ struct Ed25519StrictTests {
             // R = identity, S = 0: a forgery the plain equation accepts for some
             // or all messages under a small-order key.
             let forged = try Ed25519.Signature(bytes: hex(Self.smallOrderKeys[1]) + [UInt8](repeating: 0, count: 32))
-            for index in 0..<64 {
+            for index in 0 ..< 64 {
                 #expect(!Ed25519.verify(forged, of: message + [UInt8(index)], by: key))
             }
         }
@@ -109,7 +111,7 @@ struct Ed25519StrictTests {
         let message = Array("VIEW-CHANGE".utf8)
         let genuine = signer.sign(message).bytes
         for r in Self.smallOrderKeysWithSignBit {
-            #expect(!Ed25519.verify(signatureBytes: r + genuine[32..<64], of: message, by: signer.publicKey))
+            #expect(!Ed25519.verify(signatureBytes: r + genuine[32 ..< 64], of: message, by: signer.publicKey))
         }
     }
 
@@ -133,7 +135,7 @@ struct Ed25519StrictTests {
         let signature = hex(vector.signature)
         let message = hex(vector.message)
         var accepted: [Int] = []
-        for bit in 0..<(signature.count * 8)
+        for bit in 0 ..< (signature.count * 8)
         where Ed25519.verify(signatureBytes: flipping(bit: bit, of: signature), of: message, by: publicKey) {
             accepted.append(bit)
         }
@@ -147,7 +149,7 @@ struct Ed25519StrictTests {
         let signature = signer.sign(message)
         #expect(Ed25519.verify(signature, of: message, by: signer.publicKey))
         var accepted: [Int] = []
-        for bit in 0..<(message.count * 8)
+        for bit in 0 ..< (message.count * 8)
         where Ed25519.verify(signature, of: flipping(bit: bit, of: message), by: signer.publicKey) {
             accepted.append(bit)
         }
@@ -156,7 +158,7 @@ struct Ed25519StrictTests {
         let vector = rfc8032Vectors[2]
         let key = try Ed25519.PublicKey(bytes: hex(vector.publicKey))
         let rfcSignature = try Ed25519.Signature(bytes: hex(vector.signature))
-        for bit in 0..<16 {
+        for bit in 0 ..< 16 {
             #expect(!Ed25519.verify(rfcSignature, of: flipping(bit: bit, of: hex(vector.message)), by: key))
         }
     }
@@ -179,8 +181,11 @@ struct Ed25519KeyTests {
     @Test("lengths are checked when keys and signatures are built")
     func lengthChecks() {
         for count in [0, 31, 33, 64] {
-            #expect(throws: CryptoError(code: .invalidLength,
-                                        message: "an Ed25519 public key has 32 bytes, not \(count)")) {
+            #expect(
+                throws: CryptoError(
+                    code: .invalidLength,
+                    message: "an Ed25519 public key has 32 bytes, not \(count)")
+            ) {
                 try Ed25519.PublicKey(bytes: [UInt8](repeating: 1, count: count))
             }
             #expect {

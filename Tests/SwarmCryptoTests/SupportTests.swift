@@ -52,7 +52,7 @@ struct RandomTests {
     @Test("uniform(10) stays below 10 and reaches every value")
     func uniform() {
         var seen = Set<UInt32>()
-        for _ in 0..<2000 {
+        for _ in 0 ..< 2000 {
             let value = SodiumRandom.uniform(10)
             #expect(value < 10)
             seen.insert(value)
@@ -114,7 +114,7 @@ struct HexTests {
     @Test("Sodium.initialize is safe to call from many tasks at once")
     func concurrentInitialize() async {
         await withTaskGroup(of: Int.self) { group in
-            for _ in 0..<16 {
+            for _ in 0 ..< 16 {
                 group.addTask {
                     Sodium.initialize()
                     return SodiumRandom.bytes(8).count

@@ -49,9 +49,11 @@ struct Z85Tests {
         }
     }
 
-    @Test("characters outside the alphabet are rejected", arguments: [
-        "Hell ", "Hell\"", "Hell'", "Hell~", "Hell,", "Hell;", "Hell\\", "Hell|", "Hell_", "Hell`", "Hell\u{7f}",
-    ])
+    @Test(
+        "characters outside the alphabet are rejected",
+        arguments: [
+            "Hell ", "Hell\"", "Hell'", "Hell~", "Hell,", "Hell;", "Hell\\", "Hell|", "Hell_", "Hell`", "Hell\u{7f}",
+        ])
     func badCharacters(_ text: String) {
         #expect {
             try Z85.decode(text)

@@ -6,10 +6,11 @@ import SwarmEvents
 import SwarmTestKit
 
 func delivered(_ sequence: UInt64, type: String = "flooding") -> DeliveredEvent {
-    let cloudEvent = CloudEvent(SecurityEvent(type: type, severity: .high, subject: "replica-1", summary: "event \(sequence)", isFinding: true), sequence: sequence, swarmID: "swarm-1-abc", node: "monitor", timeMicroseconds: 1_000_000 * sequence)
+    let cloudEvent = CloudEvent(
+        SecurityEvent(type: type, severity: .high, subject: "replica-1", summary: "event \(sequence)", isFinding: true), sequence: sequence, swarmID: "swarm-1-abc",
+        node: "monitor", timeMicroseconds: 1_000_000 * sequence)
     return DeliveredEvent(sequence: sequence, topic: cloudEvent.topic, event: cloudEvent, json: cloudEvent.encoded())
 }
-
 
 @Suite("Event sinks resume exactly where they stopped")
 struct SinkTests {
@@ -19,7 +20,7 @@ struct SinkTests {
         let sink = try SQLiteSink(path: path, stream: "tcp://127.0.0.1:1")
         #expect(try sink.nextSequence() == nil)
         try sink.write((0 ..< 5).map { delivered($0) })
-        try sink.write([delivered(3), delivered(4), delivered(5)]) // re-delivery of 3 and 4
+        try sink.write([delivered(3), delivered(4), delivered(5)])  // re-delivery of 3 and 4
         #expect(try sink.nextSequence() == 6)
         let reopened = try SQLiteSink(path: path, stream: "tcp://127.0.0.1:1")
         #expect(try reopened.nextSequence() == 6)

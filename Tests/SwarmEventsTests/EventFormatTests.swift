@@ -6,7 +6,8 @@ import SwarmEvents
 struct EventFormatTests {
     @Test("A finding is a CloudEvent whose data is an OCSF Detection Finding")
     func finding() throws {
-        let event = SecurityEvent(type: "equivocation", severity: .critical, subject: "replica-2", summary: "replica 2 signed two PRE-PREPAREs", isFinding: true, details: ["view": 3])
+        let event = SecurityEvent(
+            type: "equivocation", severity: .critical, subject: "replica-2", summary: "replica 2 signed two PRE-PREPAREs", isFinding: true, details: ["view": 3])
         let cloudEvent = CloudEvent(event, sequence: 42, swarmID: "swarm-1-abc", node: "monitor", timeMicroseconds: 1_764_000_000_123_456)
         let decoded = try JSONSerialization.jsonObject(with: Data(cloudEvent.encoded())) as! [String: Any]
         #expect(decoded["specversion"] as? String == "1.0")

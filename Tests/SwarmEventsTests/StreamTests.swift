@@ -23,7 +23,8 @@ struct StreamTests {
         let log = try SecurityLog(directory: TestKit.scratchPath("log"), signing: signing, macKey: Blake2b.hash256([1]), settings: settings)
         let context = try ZMQContext(ioThreads: 1)
         // Ports the kernel picks: other tests run clusters on fixed ranges at the same time.
-        let journal = try EventJournal(log: log, swarmID: "swarm-1-abc", node: "monitor", context: context, publishEndpoint: "tcp://127.0.0.1:*", catchupEndpoint: "tcp://127.0.0.1:*", curve: nil)
+        let journal = try EventJournal(
+            log: log, swarmID: "swarm-1-abc", node: "monitor", context: context, publishEndpoint: "tcp://127.0.0.1:*", catchupEndpoint: "tcp://127.0.0.1:*", curve: nil)
         return Fixture(context: context, journal: journal, endpoints: journal.boundEndpoints)
     }
 

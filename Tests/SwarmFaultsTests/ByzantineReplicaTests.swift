@@ -45,7 +45,8 @@ struct ByzantineReplicaTests {
     mutating func selective() {
         let vote = signed(.prepare(Vote(sender: 3, view: 0, sequence: 1, digest: Digest(bytes: [UInt8](repeating: 1, count: 32)))))
         let reply = Reply(sender: 3, view: 0, client: keys.clientKeys[0], requestID: 1, result: [1])
-        let out = liar(.selective).rewrite([.persist(.view(0, changing: false)), .broadcast(vote), .send(vote, to: 2), .send(vote, to: 1), .reply(reply, readOnly: false)], random: &random)
+        let out = liar(.selective).rewrite(
+            [.persist(.view(0, changing: false)), .broadcast(vote), .send(vote, to: 2), .send(vote, to: 1), .reply(reply, readOnly: false)], random: &random)
         #expect(sends(out.directives).map(\.1) == [0, 1, 1])
         #expect(out.directives.contains(.reply(reply, readOnly: false)) && out.directives.contains(.persist(.view(0, changing: false))))
     }
@@ -89,9 +90,12 @@ struct ByzantineReplicaTests {
     @Test("silent sends nothing; wrong-results forges every reply's result; forge's votes in others' names do not verify")
     mutating func silentWrongForge() {
         let reply = Reply(sender: 3, view: 0, client: keys.clientKeys[0], requestID: 1, result: [1])
-        let silent = liar(.silent).rewrite([.persist(.view(0, changing: false)), .broadcast(request(1)), .send(request(1), to: 0), .reply(reply, readOnly: false)], random: &random)
+        let silent = liar(.silent).rewrite(
+            [.persist(.view(0, changing: false)), .broadcast(request(1)), .send(request(1), to: 0), .reply(reply, readOnly: false)], random: &random)
         #expect(silent.directives == [.persist(.view(0, changing: false))])
-        guard case let .reply(forged, _)? = liar(.wrongResults).rewrite([.reply(reply, readOnly: false)], random: &random).directives.first else { Issue.record("no reply"); return }
+        guard case let .reply(forged, _)? = liar(.wrongResults).rewrite([.reply(reply, readOnly: false)], random: &random).directives.first else {
+            Issue.record("no reply"); return
+        }
         #expect(forged.result != reply.result && (try? MemoryResult.decode(forged.result)) != nil, "a well-formed but wrong result")
         let out = sends(liar(.forge).rewrite([.broadcast(prePrepare([request(1), request(2)]))], random: &random).directives)
         let inOthersNames = out.filter { ($0.0.kind == .prepare || $0.0.kind == .commit) && $0.0.payload.replicaSender != 3 }
@@ -119,7 +123,9 @@ struct ByzantineReplicaTests {
     mutating func replay() {
         var lies = liar(.replay)
         lies.observe(inbound: request(1))
-        for view in 1 ... 70 { lies.observe(inbound: signed(.viewChange(ViewChange(sender: 1, newView: ViewNumber(view), stableSequence: 0, checkpointProof: [], prepared: [])), by: 1)) }
+        for view in 1 ... 70 {
+            lies.observe(inbound: signed(.viewChange(ViewChange(sender: 1, newView: ViewNumber(view), stableSequence: 0, checkpointProof: [], prepared: [])), by: 1))
+        }
         #expect(lies.recorded.count == ByzantineReplica.recordedLimit && lies.recorded.allSatisfy { $0.kind == .viewChange })
         let replayed = (0 ..< 40).flatMap { _ in lies.tick(view: 0, lowWatermark: 0, highWatermark: 64, random: &random) }
         #expect(!replayed.isEmpty && replayed.allSatisfy { lies.recorded.contains($0) })

@@ -13,7 +13,9 @@ struct EvidenceTests {
     var crypto: Ed25519ProtocolCrypto { Ed25519ProtocolCrypto(signingKey: nil, replicaKeys: keys.map(\.publicKey)) }
 
     func prepare(_ signer: Int, digestByte: UInt8, sequence: UInt64 = 5) -> SignedMessage {
-        SignedMessage.sign(.prepare(Vote(sender: ReplicaID(signer), view: 1, sequence: sequence, digest: Digest(bytes: [UInt8](repeating: digestByte, count: 32)))), cluster: cluster) { keys[signer].sign($0).bytes }
+        SignedMessage.sign(
+            .prepare(Vote(sender: ReplicaID(signer), view: 1, sequence: sequence, digest: Digest(bytes: [UInt8](repeating: digestByte, count: 32)))), cluster: cluster
+        ) { keys[signer].sign($0).bytes }
     }
 
     @Test("Two conflicting signed PREPAREs are found once and verify offline")
@@ -31,10 +33,20 @@ struct EvidenceTests {
     @Test("Forged, non-conflicting and mismatched evidence is refused")
     func refuseBadEvidence() {
         let forged = SignedMessage.withSignature(.prepare(Vote(sender: 2, view: 1, sequence: 5, digest: .zero)), cluster: cluster, signature: [UInt8](repeating: 1, count: 64))
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: forged), cluster: cluster, crypto: crypto) { Issue.record("a forged message made evidence") }
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 1)), cluster: cluster, crypto: crypto) { Issue.record("identical messages made evidence") }
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(3, digestByte: 2)), cluster: cluster, crypto: crypto) { Issue.record("two signers made evidence") }
-        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 2, sequence: 6)), cluster: cluster, crypto: crypto) { Issue.record("two slots made evidence") }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: forged), cluster: cluster, crypto: crypto) {
+            Issue.record("a forged message made evidence")
+        }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 1)), cluster: cluster, crypto: crypto) {
+            Issue.record("identical messages made evidence")
+        }
+        if case .success = EvidenceCheck.verify(Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(3, digestByte: 2)), cluster: cluster, crypto: crypto) {
+            Issue.record("two signers made evidence")
+        }
+        if case .success = EvidenceCheck.verify(
+            Evidence(reporter: 0, first: prepare(2, digestByte: 1), second: prepare(2, digestByte: 2, sequence: 6)), cluster: cluster, crypto: crypto)
+        {
+            Issue.record("two slots made evidence")
+        }
         var detector = EquivocationDetector(crypto: crypto)
         _ = detector.observe(prepare(2, digestByte: 1))
         #expect(detector.observe(forged).isEmpty, "a forgery accuses nobody")

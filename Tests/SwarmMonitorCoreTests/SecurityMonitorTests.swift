@@ -25,7 +25,9 @@ struct SecurityMonitorTests {
     }
 
     func seen(_ message: SignedMessage, by observer: ReplicaID, at time: UInt64, peer: ReplicaID? = nil, outbound: Bool = false) -> Observation {
-        Observation(observer: observer, direction: outbound ? .outbound : .inbound, peer: outbound ? peer : (peer ?? message.payload.replicaSender), timeMicroseconds: time, message: message)
+        Observation(
+            observer: observer, direction: outbound ? .outbound : .inbound, peer: outbound ? peer : (peer ?? message.payload.replicaSender), timeMicroseconds: time,
+            message: message)
     }
 
     @Test("Conflicting PREPAREs: a proven equivocation, a quarantine with evidence that verifies, threat level high")
@@ -39,7 +41,9 @@ struct SecurityMonitorTests {
         let responses = monitor.takeResponses()
         guard case let .quarantine(replica, quarantineEvidence)? = responses.first else { Issue.record("no quarantine: \(responses)"); return }
         #expect(replica == 2 && quarantineEvidence == evidence)
-        guard case .success = EvidenceCheck.verify(quarantineEvidence, cluster: configuration.cluster, crypto: keys.verifier) else { Issue.record("evidence does not verify"); return }
+        guard case .success = EvidenceCheck.verify(quarantineEvidence, cluster: configuration.cluster, crypto: keys.verifier) else {
+            Issue.record("evidence does not verify"); return
+        }
         #expect(monitor.threatLevel == .high)
         #expect(monitor.takeResponses().isEmpty, "responses are drained once")
     }
@@ -184,7 +188,9 @@ struct SecurityMonitorTests {
         return nil
     }
 
-    @Test("Each protection level behaves differently on one flood: the higher the level, the fewer far-future messages before a finding (maximum before enhanced before standard before minimal)")
+    @Test(
+        "Each protection level behaves differently on one flood: the higher the level, the fewer far-future messages before a finding (maximum before enhanced before standard before minimal)"
+    )
     func levelsDifferOnOneFlood() {
         let counts = ProtectionLevel.allCases.map { farFutureMessagesBeforeFinding(.profile(for: $0)) }
         #expect(counts.allSatisfy { $0 != nil }, "every level names a flooder eventually: \(counts)")

@@ -34,7 +34,10 @@ extension ProcessSuites {
             let cluster = try LocalCluster(testMode: true)
             let total = 10_000
             let database = cluster.directory + "/memory.db", lines = cluster.directory + "/events.jsonl"
-            let emitter = try spawn(cluster, ["events", "emit", "--topology", cluster.topologyPath, "--data-dir", cluster.directory + "/emitter", "--count", "\(total)", "--rate", "2500", "--linger", "90"], log: cluster.directory + "/emitter.log")
+            let emitter = try spawn(
+                cluster,
+                ["events", "emit", "--topology", cluster.topologyPath, "--data-dir", cluster.directory + "/emitter", "--count", "\(total)", "--rate", "2500", "--linger", "90"],
+                log: cluster.directory + "/emitter.log")
             defer { kill(emitter.processIdentifier, SIGKILL); emitter.waitUntilExit() }
             let sqliteArguments = ["events", "sink", "--topology", cluster.topologyPath, "--sqlite", database]
             let jsonlArguments = ["events", "sink", "--topology", cluster.topologyPath, "--jsonl", lines]
@@ -56,7 +59,7 @@ extension ProcessSuites {
             sqliteSink = try spawn(cluster, sqliteArguments, log: cluster.directory + "/sink-sqlite.log")
             jsonlSink = try spawn(cluster, jsonlArguments, log: cluster.directory + "/sink-jsonl.log")
             #expect(cluster.wait(seconds: 60) { position() == UInt64(total) && lineCount(lines) == total })
-            usleep(1_500_000) // anything extra would arrive now
+            usleep(1_500_000)  // anything extra would arrive now
             for sink in [sqliteSink, jsonlSink] {
                 kill(sink.processIdentifier, SIGTERM)
                 sink.waitUntilExit()
@@ -70,7 +73,9 @@ extension ProcessSuites {
             #expect(rowSequences == (0 ..< UInt64(total)).map { $0 }, "rows out of order or missing")
             let text = try String(contentsOfFile: lines, encoding: .utf8)
             let lineSequences = try text.split(separator: "\n").map { try CloudEvent.decode(Array($0.utf8)).sequenceNumber! }
-            #expect(lineSequences == (0 ..< UInt64(total)).map { $0 }, "lines: \(lineSequences.count), first problem at \(zip(lineSequences, 0...).first { $0.0 != UInt64($0.1) }.map { "\($0.1)" } ?? "-")")
+            #expect(
+                lineSequences == (0 ..< UInt64(total)).map { $0 },
+                "lines: \(lineSequences.count), first problem at \(zip(lineSequences, 0...).first { $0.0 != UInt64($0.1) }.map { "\($0.1)" } ?? "-")")
         }
     }
 }

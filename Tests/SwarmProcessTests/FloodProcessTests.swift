@@ -13,8 +13,9 @@ extension ProcessSuites {
     struct FloodProcessTests {
         func residentMebibytes(_ pid: Int32) -> Double {
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-                  let kibibytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+                let kibibytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+            else { return 0 }
             return kibibytes / 1024
         }
 
@@ -58,7 +59,9 @@ extension ProcessSuites {
             let baseline = min(firstBaseline, throughput(client, seconds: 3, tag: "again"))
             monitor.waitUntilExit()
 
-            print("flood: baseline \(Int(firstBaseline)) then \(Int(baseline)) req/s, under flood \(underFlood.committed) of 150 at \(Int(underFlood.perSecond)) req/s (\(Int(100 * underFlood.perSecond / max(baseline, 1))) %); memory \(baselineMemory.map { Int($0) }) → \(floodMemory.map { Int($0) }) MiB; rate-limited \(statuses.map { $0.rateLimitedByPeer["3"] ?? 0 }); dropped outside watermarks \(statuses.map { $0.dropped["outsideWatermarks"] ?? 0 })")
+            print(
+                "flood: baseline \(Int(firstBaseline)) then \(Int(baseline)) req/s, under flood \(underFlood.committed) of 150 at \(Int(underFlood.perSecond)) req/s (\(Int(100 * underFlood.perSecond / max(baseline, 1))) %); memory \(baselineMemory.map { Int($0) }) → \(floodMemory.map { Int($0) }) MiB; rate-limited \(statuses.map { $0.rateLimitedByPeer["3"] ?? 0 }); dropped outside watermarks \(statuses.map { $0.dropped["outsideWatermarks"] ?? 0 })"
+            )
             #expect(baseline > 0 && underFlood.committed == 150, "baseline \(baseline), under flood \(underFlood)")
             for (before, after) in zip(baselineMemory, floodMemory) { #expect(after - before <= 64, "memory grew \(after - before) MiB") }
             #expect(statuses.count == 3 && statuses.allSatisfy { ($0.rateLimitedByPeer["3"] ?? 0) > 0 }, "the flooder was not rate-limited")

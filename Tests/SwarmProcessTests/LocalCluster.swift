@@ -28,7 +28,8 @@ final class LocalCluster {
         Self.nextBase += 1000
         if Self.nextBase > 60_000 { Self.nextBase = 20_000 }
         // Tests of other targets bind ports at the same time: take a range that is free now.
-        Self.nextBase = LocalMesh.freeBasePort(candidates: Array(stride(from: Self.nextBase, to: 60_000, by: 1000)) + Array(stride(from: 20_000, to: Self.nextBase, by: 1000))) ?? Self.nextBase
+        Self.nextBase =
+            LocalMesh.freeBasePort(candidates: Array(stride(from: Self.nextBase, to: 60_000, by: 1000)) + Array(stride(from: 20_000, to: Self.nextBase, by: 1000))) ?? Self.nextBase
         try run([binary, "topology", "init", "--replicas", "\(replicas)", "--out", directory, "--base-port", "\(Self.nextBase)", "--clients", "2"])
         var text = try String(contentsOfFile: topologyPath, encoding: .utf8)
         for (key, value) in timeouts {
@@ -60,11 +61,15 @@ final class LocalCluster {
     func start(_ replica: Int, misbehave: String? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", "\(directory)/data-\(replica)", "--log-level", "warning"] + (misbehave.map { ["--misbehave", $0] } ?? [])
-        let log = FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log") ?? {
-            FileManager.default.createFile(atPath: "\(directory)/node-\(replica).log", contents: nil)
-            return FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log")!
-        }()
+        process.arguments =
+            ["node", "--topology", topologyPath, "--replica", "\(replica)", "--data-dir", "\(directory)/data-\(replica)", "--log-level", "warning"]
+            + (misbehave.map { ["--misbehave", $0] } ?? [])
+        let log =
+            FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log")
+            ?? {
+                FileManager.default.createFile(atPath: "\(directory)/node-\(replica).log", contents: nil)
+                return FileHandle(forWritingAtPath: "\(directory)/node-\(replica).log")!
+            }()
         log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log

@@ -51,11 +51,15 @@ extension ProcessSuites {
             #expect(events.first?.shortType == "monitor_started")
             // The monitor's own findings; replicas' relayed events say who reported them.
             let equivocations = events.filter { $0.shortType == "equivocation" && $0.data["unmapped"]?["reported_by"] == nil }
-            #expect(!equivocations.isEmpty && equivocations.allSatisfy { $0.subject == "replica-0" && $0.data["class_uid"] == .int(2004) && $0.data["unmapped"]?["evidence"]?["first"] != nil })
+            #expect(
+                !equivocations.isEmpty
+                    && equivocations.allSatisfy { $0.subject == "replica-0" && $0.data["class_uid"] == .int(2004) && $0.data["unmapped"]?["evidence"]?["first"] != nil })
             let bundle = cluster.directory + "/monitor.sblog"
             #expect(try run(cluster, ["log", "export", logDirectory, "--topology", cluster.topologyPath, "--monitor", "--out", bundle]) == 0)
             #expect(try run(cluster, ["log", "import", bundle, "--topology", cluster.topologyPath, "--monitor", "--into", cluster.directory + "/archive"]) == 0)
-            #expect(try run(cluster, ["log", "import", bundle, "--topology", cluster.topologyPath, "--replica", "1", "--into", cluster.directory + "/archive"]) == 1, "a bundle imported as another node's log")
+            #expect(
+                try run(cluster, ["log", "import", bundle, "--topology", cluster.topologyPath, "--replica", "1", "--into", cluster.directory + "/archive"]) == 1,
+                "a bundle imported as another node's log")
             var tampered = try [UInt8](Data(contentsOf: URL(fileURLWithPath: bundle)))
             tampered[tampered.count / 2] ^= 0x20
             try Data(tampered).write(to: URL(fileURLWithPath: bundle + ".tampered"))

@@ -42,10 +42,13 @@ extension ProcessSuites {
             let named = lines.first { line in
                 (line["findings"] as? [[String: Any]])?.contains { $0["type"] as? String == "equivocation" && $0["replicas"] as? [Int] == [0] && $0["evidence"] != nil } == true
             }
-            let finding = try #require(named.flatMap { ($0["findings"] as? [[String: Any]])?.first { $0["type"] as? String == "equivocation" } }, "replica 0 never named with evidence")
+            let finding = try #require(
+                named.flatMap { ($0["findings"] as? [[String: Any]])?.first { $0["type"] as? String == "equivocation" } }, "replica 0 never named with evidence")
             // Named while view 0 (its view) or the next was current: within one view.
             #expect((named?["view"] as? Int ?? 99) <= 1)
-            #expect(lines.allSatisfy { ($0["findings"] as? [[String: Any]] ?? []).allSatisfy { $0["certainty"] as? String != "proven" || $0["replicas"] as? [Int] == [0] } }, "an honest replica was accused with proof")
+            #expect(
+                lines.allSatisfy { ($0["findings"] as? [[String: Any]] ?? []).allSatisfy { $0["certainty"] as? String != "proven" || $0["replicas"] as? [Int] == [0] } },
+                "an honest replica was accused with proof")
             let evidence = try #require(finding["evidence"] as? String)
             let verified = try swarmbft(["evidence", "verify", evidence, "--topology", directory + "/topology.yaml"])
             #expect(verified.status == 0, "\(verified.output)")
@@ -57,7 +60,10 @@ extension ProcessSuites {
                 let directory = temporaryDirectory("deploy")
                 defer { try? FileManager.default.removeItem(atPath: directory) }
                 let report = directory + "-report.json"
-                let run = try swarmbft(["deploy", "--swarm-id", "swarm-1732492800000-abc123", "--node-id", "node-1", "--total-nodes", "\(nodes)", "--protection-level", "standard", "--monitor-duration", "10", "--scan-interval", "2", "--report-interval", "5", "--output-report", report, "--data-dir", directory])
+                let run = try swarmbft([
+                    "deploy", "--swarm-id", "swarm-1732492800000-abc123", "--node-id", "node-1", "--total-nodes", "\(nodes)", "--protection-level", "standard",
+                    "--monitor-duration", "10", "--scan-interval", "2", "--report-interval", "5", "--output-report", report, "--data-dir", directory,
+                ])
                 #expect(run.status == 0, "\(run.output)")
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
                 let security = try #require(object["security"] as? [String: Any])
@@ -78,7 +84,10 @@ extension ProcessSuites {
 
         @Test("Negative control: consensus integrity is false when two replicas certify different digests at one checkpoint")
         func integrityControl() {
-            let agree = [DeployReport.Checkpoint(replica: 0, sequence: 128, digest: "aa"), DeployReport.Checkpoint(replica: 1, sequence: 128, digest: "aa"), DeployReport.Checkpoint(replica: 2, sequence: 256, digest: "bb")]
+            let agree = [
+                DeployReport.Checkpoint(replica: 0, sequence: 128, digest: "aa"), DeployReport.Checkpoint(replica: 1, sequence: 128, digest: "aa"),
+                DeployReport.Checkpoint(replica: 2, sequence: 256, digest: "bb"),
+            ]
             #expect(DeployReport.checkpointsAgree(agree))
             let disagree = agree + [DeployReport.Checkpoint(replica: 3, sequence: 128, digest: "cc")]
             #expect(!DeployReport.checkpointsAgree(disagree))

@@ -108,16 +108,19 @@ extension ProcessSuites {
             defer { context.terminate() }
             var dealers: [ZMQSocket] = []
             for replica in topology.replicas {
-                dealers.append(try replica.connectClientDealer(context: context, serverKey: try topology.publicCertificate(of: replica.id).curvePublicKey,
-                                                               certificate: certificate, maxFrameBytes: configuration.wireLimits.maxFrameBytes))
+                dealers.append(
+                    try replica.connectClientDealer(
+                        context: context, serverKey: try topology.publicCertificate(of: replica.id).curvePublicKey,
+                        certificate: certificate, maxFrameBytes: configuration.wireLimits.maxFrameBytes))
             }
             defer { for dealer in dealers { dealer.close() } }
             let client = ClientKey(bytes: certificate.signing.publicKey.bytes)
             var answered = [Int](repeating: 0, count: dealers.count)
             let requests = 20
             for index in 0 ..< requests {
-                let request = ClientRequest(client: client, requestID: UInt64(Date().timeIntervalSince1970 * 1_000_000), readOnly: false,
-                                            operation: MemoryOperation.put(namespace: Array("proc".utf8), key: Array("r\(index)".utf8), value: [1]).encoded())
+                let request = ClientRequest(
+                    client: client, requestID: UInt64(Date().timeIntervalSince1970 * 1_000_000), readOnly: false,
+                    operation: MemoryOperation.put(namespace: Array("proc".utf8), key: Array("r\(index)".utf8), value: [1]).encoded())
                 let message = SignedMessage.sign(.request(request), cluster: configuration.cluster) { certificate.signing.sign($0).bytes }
                 for dealer in dealers { _ = try dealer.send([message.frame]) }
                 // Every replica answers each request once; wait for all of them, or 5 s.
@@ -129,7 +132,8 @@ extension ProcessSuites {
                     for (replica, dealer) in dealers.enumerated() {
                         while let frames = try dealer.receiveMultipart(dontWait: true, maxFrames: 2) {
                             guard let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits), case let .reply(body) = reply.payload,
-                                  body.requestID == request.requestID, body.sender == ReplicaID(replica) else { continue }
+                                body.requestID == request.requestID, body.sender == ReplicaID(replica)
+                            else { continue }
                             replied.insert(replica)
                         }
                     }
@@ -179,7 +183,8 @@ extension ProcessSuites {
             let topology = try cluster.topology()
             let dealer = try context.makeSocket(.dealer)
             try dealer.setLinger(milliseconds: 0)
-            try ZMQCurve.configureCurveClient(dealer, secretKey: certificate.curve.secretKey.copyBytes(), publicKey: certificate.curve.publicKey, serverKey: try topology.publicCertificate(of: 0).curvePublicKey)
+            try ZMQCurve.configureCurveClient(
+                dealer, secretKey: certificate.curve.secretKey.copyBytes(), publicKey: certificate.curve.publicKey, serverKey: try topology.publicCertificate(of: 0).curvePublicKey)
             try dealer.connect("tcp://127.0.0.1:\(topology.replicas[0].routerPort)")
             for _ in 0 ..< 20 { _ = try dealer.send([[1, 2, 3, 4, 5]]) }
             _ = try dealer.send([[UInt8](repeating: 0x41, count: 70 << 20)])

@@ -170,7 +170,9 @@ extension ProcessSuites {
             let port = try cluster.topology().events.catchupPort + 50
             let proxy = Process()
             proxy.executableURL = URL(fileURLWithPath: cluster.binary)
-            proxy.arguments = ["monitor-proxy", "--topology", cluster.topologyPath, "--bind", "tcp://127.0.0.1:\(port)", "--capture", "tcp://127.0.0.1:\(port + 1)", "--duration", "20"]
+            proxy.arguments = [
+                "monitor-proxy", "--topology", cluster.topologyPath, "--bind", "tcp://127.0.0.1:\(port)", "--capture", "tcp://127.0.0.1:\(port + 1)", "--duration", "20",
+            ]
             proxy.standardOutput = FileHandle.nullDevice
             try proxy.run()
             try cluster.start(0, misbehave: "equivocate")

@@ -81,7 +81,8 @@ struct SecurityLogTests {
         func bytes(_ records: [(type: UInt8, body: [UInt8])]) -> [UInt8] {
             records.flatMap { record -> [UInt8] in
                 let length = UInt32(record.body.count)
-                return [record.type, UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)] + record.body
+                return [record.type, UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
+                    + record.body
             }
         }
 
@@ -144,7 +145,7 @@ struct SecurityLogTests {
                 let record = Surgery(files: files).bytes([files[fileIndex].records[recordIndex]])
                 bytes += record.prefix(random.int(1 ... record.count - 1))
                 override[files[fileIndex].name] = bytes
-                // Everything after the cut in later files still exists but the chain stops here.
+            // Everything after the cut in later files still exists but the chain stops here.
             case .deleteEntry:
                 files[fileIndex].records.remove(at: recordIndex)
             case .duplicateEntry:
@@ -172,7 +173,9 @@ struct SecurityLogTests {
             if corruption == .flipAnchorSignature {
                 #expect(report.problem?.contains("signature") == true, "trial \(trial): \(report.problem ?? "")")
             }
-            #expect(report.firstBadIndex == expectedBad, "trial \(trial): \(corruption) of entry \(target): reported \(report.firstBadIndex.map(String.init) ?? "nil"): \(report.problem ?? "")")
+            #expect(
+                report.firstBadIndex == expectedBad,
+                "trial \(trial): \(corruption) of entry \(target): reported \(report.firstBadIndex.map(String.init) ?? "nil"): \(report.problem ?? "")")
             // With the public key alone the chain and anchors still catch it (perhaps later).
             #expect(!verify(path, mac: false).verified, "trial \(trial): \(corruption) passed public verification")
             perClass[corruption, default: 0] += 1
@@ -247,7 +250,7 @@ struct SecurityLogRangeTests {
         let log = try log(batch: 4, segment: 6)
         for index in 0 ..< 3 { try log.append(Array("e\(index)".utf8)) }
         #expect(log.takeDurable().isEmpty, "published before its anchor was written")
-        try log.append(Array("e3".utf8)) // closes the batch
+        try log.append(Array("e3".utf8))  // closes the batch
         #expect(log.takeDurable().map(\.index) == [0, 1, 2, 3])
         #expect(log.takeDurable().isEmpty)
         for index in 4 ..< 23 { try log.append(Array("e\(index)".utf8)) }

@@ -51,9 +51,11 @@ struct ByzantineScenarioTests {
         #expect(summary.monitorFlooding.keys.allSatisfy { $0 == 1 })
     }
 
-    @Test("ACCEPTANCE 7 (SIM): the monitor names an equivocating primary and a double-voting backup within one view in ≥ 99 % of runs, and nobody else", arguments: [
-        (Misbehavior.equivocate, ReplicaID(0)), (.doubleVote, 2),
-    ])
+    @Test(
+        "ACCEPTANCE 7 (SIM): the monitor names an equivocating primary and a double-voting backup within one view in ≥ 99 % of runs, and nobody else",
+        arguments: [
+            (Misbehavior.equivocate, ReplicaID(0)), (.doubleVote, 2),
+        ])
     func monitorNamesOffender(behavior: Misbehavior, offender: ReplicaID) {
         let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: behavior, byzantineReplicas: [offender]), seeds: seeds(200))
         #expect(summary.violations == 0, "\(describe(summary))")
@@ -61,9 +63,11 @@ struct ByzantineScenarioTests {
         #expect(summary.monitorNaming.keys.allSatisfy { $0 == offender })
     }
 
-    @Test("Silent, selective, delaying, flooding and replaying replicas (n = 4, 100 seeds each): S1–S4 and L1 hold", arguments: [
-        (Misbehavior.silent, ReplicaID(0)), (.selective, 3), (.delay, 0), (.flood, 1), (.replay, 1), (.silent, 2),
-    ])
+    @Test(
+        "Silent, selective, delaying, flooding and replaying replicas (n = 4, 100 seeds each): S1–S4 and L1 hold",
+        arguments: [
+            (Misbehavior.silent, ReplicaID(0)), (.selective, 3), (.delay, 0), (.flood, 1), (.replay, 1), (.silent, 2),
+        ])
     func behaviours(behavior: Misbehavior, replica: ReplicaID) {
         let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: behavior, byzantineReplicas: [replica]), seeds: seeds(100))
         #expect(summary.violations == 0, "\(describe(summary))")

@@ -9,9 +9,11 @@ import SwarmSimulator
 /// faults of the safety sweep (loss, duplication, delay, partitions, crashes).
 @Suite("Monitor precision (ACCEPTANCE 15)")
 struct MonitorPrecisionTests {
-    @Test("Labelled behaviour (standard level): offender detected in ≥ 99 % of seeds, 0 proven findings against honest replicas, S1–S4 hold", arguments: [
-        (Label.equivocate, 200), (.doubleVote, 200), (.flood, 100), (.selective, 200), (.delay, 200), (.coordinated, 200),
-    ])
+    @Test(
+        "Labelled behaviour (standard level): offender detected in ≥ 99 % of seeds, 0 proven findings against honest replicas, S1–S4 hold",
+        arguments: [
+            (Label.equivocate, 200), (.doubleVote, 200), (.flood, 100), (.selective, 200), (.delay, 200), (.coordinated, 200),
+        ])
     func labelled(label: Label, count: Int) {
         let summary = Sweep.labelled(label, seeds: seeds(count))
         #expect(summary.detectionRate >= 0.99, "\(summary)")

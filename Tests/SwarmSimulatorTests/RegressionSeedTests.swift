@@ -8,21 +8,23 @@ import SwarmFaults
 /// its VOPR seeds the same way). Each names what it caught.
 @Suite("Regression seeds")
 struct RegressionSeedTests {
-    @Test("Seeds that once failed now pass", arguments: [
-        // A new primary persisted O beyond its own window; recovery rebuilt those entries
-        // outside (h, h + L].
-        (UInt64(17733), Misbehavior?.none, ReplicaID(0)),
-        // A lone replica in a view change never learned it was behind: heartbeats now
-        // relay the COMMITs of the commit certificate.
-        (946, nil, 0),
-        (45, nil, 0),
-        // The same, with a flooding replica.
-        (367, .flood, 1),
-        (14, .flood, 1),
-        // A primary the others had left while it was partitioned: the view-change timer now
-        // starts once q replicas left the old view.
-        (15, .silent, 0),
-    ])
+    @Test(
+        "Seeds that once failed now pass",
+        arguments: [
+            // A new primary persisted O beyond its own window; recovery rebuilt those entries
+            // outside (h, h + L].
+            (UInt64(17733), Misbehavior?.none, ReplicaID(0)),
+            // A lone replica in a view change never learned it was behind: heartbeats now
+            // relay the COMMITs of the commit certificate.
+            (946, nil, 0),
+            (45, nil, 0),
+            // The same, with a flooding replica.
+            (367, .flood, 1),
+            (14, .flood, 1),
+            // A primary the others had left while it was partitioned: the view-change timer now
+            // starts once q replicas left the old view.
+            (15, .silent, 0),
+        ])
     func seed(seed: UInt64, behavior: Misbehavior?, replica: ReplicaID) {
         let result = Simulation.run(SimulationOptions(replicaCount: 4, seed: seed, byzantine: behavior, byzantineReplicas: [replica]))
         #expect(result.passed, "\(result.violations)\nreplay: \(result.options.replayCommand)")

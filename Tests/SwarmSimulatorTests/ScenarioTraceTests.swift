@@ -13,7 +13,9 @@ struct ScenarioTraceTests {
 
     func check(_ name: String, _ options: SimulationOptions) throws {
         let result = Simulation.run(options)
-        let text = (["# \(options.replayCommand)", "# \(result.passed ? "passed" : "FAILED"), trace hash \(String(result.traceHash, radix: 16))"] + result.trace).joined(separator: "\n") + "\n"
+        let text =
+            (["# \(options.replayCommand)", "# \(result.passed ? "passed" : "FAILED"), trace hash \(String(result.traceHash, radix: 16))"] + result.trace).joined(separator: "\n")
+            + "\n"
         let file = Self.directory.appendingPathComponent("\(name).txt")
         if ProcessInfo.processInfo.environment["SWARMBFT_REWRITE_TRACES"] == "1" {
             try text.write(to: file, atomically: true, encoding: .utf8)
@@ -36,11 +38,17 @@ struct ScenarioTraceTests {
 
     @Test("View change: the primary (replica 0) is silent, n = 4, no other faults")
     func silentPrimary() throws {
-        try check("silent-primary", SimulationOptions(replicaCount: 4, seed: 2, byzantine: .silent, byzantineReplicas: [0], clientCount: 1, requestsPerClient: 1, faults: false, safetyPhaseTime: 1000, trace: true))
+        try check(
+            "silent-primary",
+            SimulationOptions(
+                replicaCount: 4, seed: 2, byzantine: .silent, byzantineReplicas: [0], clientCount: 1, requestsPerClient: 1, faults: false, safetyPhaseTime: 1000, trace: true))
     }
 
     @Test("Equivocating primary (replica 0) sends conflicting PRE-PREPAREs, n = 4")
     func equivocatingPrimary() throws {
-        try check("equivocating-primary", SimulationOptions(replicaCount: 4, seed: 3, byzantine: .equivocate, byzantineReplicas: [0], clientCount: 2, requestsPerClient: 1, faults: false, safetyPhaseTime: 1000, trace: true))
+        try check(
+            "equivocating-primary",
+            SimulationOptions(
+                replicaCount: 4, seed: 3, byzantine: .equivocate, byzantineReplicas: [0], clientCount: 2, requestsPerClient: 1, faults: false, safetyPhaseTime: 1000, trace: true))
     }
 }

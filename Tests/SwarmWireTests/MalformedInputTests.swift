@@ -44,7 +44,9 @@ struct MalformedInputTests {
                     _ = try WireCodec.decode(Array(frame.prefix(length)))
                     Issue.record("a \(kind) cut to \(length) of \(frame.count) bytes decoded")
                 } catch {
-                    #expect([.truncated, .trailingBytes, .lengthOverLimit, .countOverLimit, .invalidValue, .wrongNestedKind, .unknownKind, .badMagic, .unknownVersion].contains(error.code))
+                    #expect(
+                        [.truncated, .trailingBytes, .lengthOverLimit, .countOverLimit, .invalidValue, .wrongNestedKind, .unknownKind, .badMagic, .unknownVersion].contains(
+                            error.code))
                 }
             }
         }
@@ -115,7 +117,8 @@ struct MalformedInputTests {
     @Test("A nested frame from another cluster or epoch is refused")
     func nestedOtherCluster() {
         var generator = MessageGenerator(seed: 10)
-        let foreign = SignedMessage.withSignature(.checkpoint(Checkpoint(sender: 1, sequence: 16, stateDigest: .zero)), cluster: ClusterBinding(clusterName: "other", epoch: 7), signature: generator.signature())
+        let foreign = SignedMessage.withSignature(
+            .checkpoint(Checkpoint(sender: 1, sequence: 16, stateDigest: .zero)), cluster: ClusterBinding(clusterName: "other", epoch: 7), signature: generator.signature())
         let message = generator.sign(.viewChange(ViewChange(sender: 1, newView: 2, stableSequence: 16, checkpointProof: [foreign], prepared: [])))
         expectCode(.invalidValue, message.frame)
     }

@@ -53,11 +53,22 @@ struct MessageGenerator {
         case .checkpoint: checkpoint()
         case .viewChange: viewChange()
         case .newView:
-            sign(.newView(NewView(sender: replica(), view: large(), viewChanges: (0 ..< random.int(0 ... 2)).map { _ in viewChange() }, prePrepares: (0 ..< random.int(0 ... 2)).map { _ in prePrepare(depthLeft: 1) })))
+            sign(
+                .newView(
+                    NewView(
+                        sender: replica(), view: large(), viewChanges: (0 ..< random.int(0 ... 2)).map { _ in viewChange() },
+                        prePrepares: (0 ..< random.int(0 ... 2)).map { _ in prePrepare(depthLeft: 1) })))
         case .stateRequest:
             sign(.stateRequest(StateRequest(sender: replica(), lastExecuted: large(), nonce: large())))
         case .stateResponse:
-            sign(.stateResponse(StateResponse(sender: replica(), nonce: large(), checkpointSequence: large(), checkpointProof: (0 ..< random.int(0 ... 2)).map { _ in checkpoint() }, snapshot: random.bytes(random.int(0 ... 128)), entries: (0 ..< random.int(0 ... 2)).map { _ in CommittedEntry(prePrepare: prePrepare(depthLeft: 1), commits: (0 ..< random.int(0 ... 3)).map { _ in vote(.commit) }) })))
+            sign(
+                .stateResponse(
+                    StateResponse(
+                        sender: replica(), nonce: large(), checkpointSequence: large(), checkpointProof: (0 ..< random.int(0 ... 2)).map { _ in checkpoint() },
+                        snapshot: random.bytes(random.int(0 ... 128)),
+                        entries: (0 ..< random.int(0 ... 2)).map { _ in
+                            CommittedEntry(prePrepare: prePrepare(depthLeft: 1), commits: (0 ..< random.int(0 ... 3)).map { _ in vote(.commit) })
+                        })))
         case .reply:
             sign(.reply(Reply(sender: replica(), view: large(), client: ClientKey(bytes: random.bytes(32)), requestID: large(), result: random.bytes(random.int(0 ... 64)))))
         case .evidence:

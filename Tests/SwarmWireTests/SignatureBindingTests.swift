@@ -63,8 +63,10 @@ struct SignatureBindingTests {
         let vote = Vote(sender: 1, view: 0, sequence: 1, digest: .zero)
         let original = signed(.prepare(vote))
         // S + ℓ, little-endian, on the second half of the signature.
-        let order: [UInt8] = [0xED, 0xD3, 0xF5, 0x5C, 0x1A, 0x63, 0x12, 0x58, 0xD6, 0x9C, 0xF7, 0xA2, 0xDE, 0xF9, 0xDE, 0x14,
-                              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]
+        let order: [UInt8] = [
+            0xED, 0xD3, 0xF5, 0x5C, 0x1A, 0x63, 0x12, 0x58, 0xD6, 0x9C, 0xF7, 0xA2, 0xDE, 0xF9, 0xDE, 0x14,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ]
         var signature = Array(original.signature)
         var carry = 0
         for index in 0 ..< 32 {

@@ -241,7 +241,7 @@ struct ZAPLifecycleTests {
         defer { context.terminate() }
         let authenticator = try ZAPAuthenticator(context: context)
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 {
+            for _ in 0 ..< 4 {
                 group.addTask { authenticator.stop() }
             }
         }

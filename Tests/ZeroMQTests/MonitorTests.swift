@@ -64,7 +64,7 @@ struct MonitorTests {
 
         // Events keep being generated on the router (accepted, handshake, disconnected);
         // with monitoring still on and nobody reading, libzmq's I/O thread would block here.
-        for round in 0..<3 {
+        for round in 0 ..< 3 {
             let dealer = try makeTestSocket(context, .dealer)
             defer { dealer.close() }
             try dealer.connect(try router.lastEndpoint)

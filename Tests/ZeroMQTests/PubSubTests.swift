@@ -28,7 +28,7 @@ struct PubSubTests {
         try subscriber.connect(endpoint)
 
         var joined: [[UInt8]]?
-        for _ in 0..<200 where joined == nil {
+        for _ in 0 ..< 200 where joined == nil {
             try publisher.send([bytes("other"), bytes("sync")])
             try publisher.send([bytes("topic-a"), bytes("sync")])
             joined = try receive(subscriber, timeoutMilliseconds: 10)
@@ -39,7 +39,7 @@ struct PubSubTests {
         try publisher.send([bytes("other"), bytes("late")])
         try publisher.send([bytes("topic-a-and-more"), bytes("end")])
         var sawEnd = false
-        for _ in 0..<500 where !sawEnd {
+        for _ in 0 ..< 500 where !sawEnd {
             guard let message = try receive(subscriber, timeoutMilliseconds: receiveTimeoutMilliseconds) else { break }
             #expect(text(message[0]).hasPrefix("topic-a"), "non-matching topic delivered: \(text(message[0]))")
             sawEnd = message[1] == bytes("end")
@@ -73,14 +73,14 @@ struct PubSubTests {
         try subscriber.subscribe(prefix: [])
         try subscriber.connect(endpoint)
         var joined = false
-        for _ in 0..<200 where !joined {
+        for _ in 0 ..< 200 where !joined {
             _ = try publisher.send([bytes("sync")], flags: .dontWait)
             joined = try receive(subscriber, timeoutMilliseconds: 10) != nil
         }
         #expect(joined)
         // The subscriber reads nothing from here on: after both queues fill, sends fail.
         var sent = 0, failed = 0
-        for index in 0..<1_000 {
+        for index in 0 ..< 1_000 {
             if try publisher.send([bytes("m\(index)"), bytes("payload")], flags: .dontWait) { sent += 1 } else { failed += 1 }
         }
         #expect(sent >= 10 && sent < 1_000, "sent \(sent)")
@@ -101,7 +101,7 @@ struct PubSubTests {
         try subscriber.subscribe(prefix: bytes("b"))
         try subscriber.connect(endpoint)
         var joined = false
-        for _ in 0..<200 where !joined {
+        for _ in 0 ..< 200 where !joined {
             try publisher.send(frame: bytes("a-sync"))
             joined = try receive(subscriber, timeoutMilliseconds: 10) != nil
         }

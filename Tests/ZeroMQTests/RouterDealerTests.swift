@@ -27,7 +27,7 @@ struct RouterDealerTests {
         try dealer1.send([bytes("hello from 1")])
         try dealer2.send([bytes("hello from 2")])
         var seen: [String: String] = [:]
-        for _ in 0..<2 {
+        for _ in 0 ..< 2 {
             let message = try #require(try router.receiveMultipart())
             #expect(message.count == 2)
             seen[text(message[0])] = text(message[1])

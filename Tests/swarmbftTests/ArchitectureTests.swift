@@ -63,7 +63,10 @@ struct ArchitectureTests {
         let package = Self.packageTargets(try read("Package.swift"))
         let documented = Self.documentedRooms(try read("docs/architecture.md"))
         #expect(package.count >= 20, "the Package.swift parser found only \(package.keys.sorted())")
-        #expect(Set(package.keys) == Set(documented.keys), "targets only in Package.swift: \(Set(package.keys).subtracting(documented.keys).sorted()); only in the docs: \(Set(documented.keys).subtracting(package.keys).sorted())")
+        #expect(
+            Set(package.keys) == Set(documented.keys),
+            "targets only in Package.swift: \(Set(package.keys).subtracting(documented.keys).sorted()); only in the docs: \(Set(documented.keys).subtracting(package.keys).sorted())"
+        )
         for (target, dependencies) in package {
             #expect(documented[target] == dependencies, "\(target): Package.swift \(dependencies.sorted()), docs/architecture.md \(documented[target]?.sorted() ?? [])")
         }
@@ -84,14 +87,17 @@ struct ArchitectureTests {
     func driftIsCaught() throws {
         let text = try read("docs/architecture.md")
         // The client's row, its dependency cell swapped for one naming the daemon.
-        let drifted = Self.documentedRooms(text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            guard line.hasPrefix("| `SwarmClient` |") else { return String(line) }
-            return "| `SwarmClient` | blocking client | SwarmCore, SwarmWire, SwarmCrypto, SwarmAuth, SwarmNode, ZeroMQ | one owner thread |"
-        }.joined(separator: "\n"))
+        let drifted = Self.documentedRooms(
+            text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                guard line.hasPrefix("| `SwarmClient` |") else { return String(line) }
+                return "| `SwarmClient` | blocking client | SwarmCore, SwarmWire, SwarmCrypto, SwarmAuth, SwarmNode, ZeroMQ | one owner thread |"
+            }.joined(separator: "\n"))
         #expect(drifted["SwarmClient"]?.contains("SwarmNode") == true, "the drifted row was not found")
         let package = Self.packageTargets(try read("Package.swift"))
         #expect(drifted["SwarmClient"] != package["SwarmClient"])
-        let leaking = Self.packageTargets(try read("Package.swift").replacingOccurrences(of: #"name: "SwarmClient",\#n            dependencies: ["#, with: #"name: "SwarmClient",\#n            dependencies: ["SwarmNode", "#))
+        let leaking = Self.packageTargets(
+            try read("Package.swift").replacingOccurrences(
+                of: #"name: "SwarmClient",\#n            dependencies: ["#, with: #"name: "SwarmClient",\#n            dependencies: ["SwarmNode", "#))
         #expect(leaking.filter { $0.value.contains("SwarmNode") }.keys.sorted() == ["SwarmClient", "swarmbft"])
     }
 }
