@@ -51,7 +51,7 @@ extension ReplicaNode {
 
     func publishSecurityEvents() {
         do {
-            for event in try security.tick() { tap.publishEvent(event) }
+            for event in try security.tick() { mesh.tap.publishEvent(event) }
         } catch {
             logger.error("security log: \(error)")
         }
@@ -97,7 +97,7 @@ extension ReplicaNode {
     func handleControlFrames(_ frames: [[UInt8]]) throws -> Bool {
         let identity = frames[0]
         func answer(_ accepted: Bool, _ text: String) {
-            _ = try? router.send([identity, accepted ? ControlFrames.accepted : ControlFrames.refused, Array(text.utf8)], flags: .dontWait)
+            _ = try? mesh.router.send([identity, accepted ? ControlFrames.accepted : ControlFrames.refused, Array(text.utf8)], flags: .dontWait)
         }
         if frames[1] == ControlFrames.evidence, frames.count == 4 {
             guard let first = try? WireCodec.decode(frames[2], limits: configuration.wireLimits), let second = try? WireCodec.decode(frames[3], limits: configuration.wireLimits)

@@ -19,10 +19,10 @@ extension ReplicaNode {
             viewChanges: replica.metrics.viewChangesStarted,
             stateTransfers: replica.metrics.stateTransfers,
             equivocationsSeen: replica.metrics.equivocationsSeen,
-            zapDenied: authenticator.allCounts.mapValues(\.denied),
+            zapDenied: mesh.authenticator.allCounts.mapValues(\.denied),
             connectivity: connectivity,
-            tapPublished: tap.published,
-            tapDropped: tap.dropped,
+            tapPublished: mesh.tap.published,
+            tapDropped: mesh.tap.dropped,
             protectionLevel: protection.level.rawValue,
             quarantined: replica.quarantined.sorted(),
             rateLimitedByPeer: Dictionary(uniqueKeysWithValues: rateLimiter.dropped.map { ("\($0.key)", $0.value) }),
@@ -37,7 +37,7 @@ extension ReplicaNode {
     }
 
     func writeStatus() {
-        tap.publishLinks(connectivity)
+        mesh.tap.publishLinks(connectivity)
         let path = dataDirectory + "/status.json"
         try? statusJSON().write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
         _ = rename(path + ".tmp", path)

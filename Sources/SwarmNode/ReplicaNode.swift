@@ -28,24 +28,13 @@ public final class ReplicaNode {
     let signer: Ed25519.PrivateKey
     let crypto: Ed25519ProtocolCrypto
     let verified = VerifiedFrames()
-    let context: ZMQContext
-    let authenticator: ZAPAuthenticator
-    let publisher: ZMQSocket
-    let subscriber: ZMQSocket
-    let router: ZMQSocket
-    let tap: MonitorTap
-    var dealers: [ReplicaID: ZMQSocket] = [:]
-    /// Socket monitors; libzmq blocks its I/O thread if their events go unread, so the
-    /// loop polls and drains them with everything else.
-    var monitors: [(monitor: SocketMonitor, role: PeerConnectivity.Role)] = []
+    /// The sockets: PUB/SUB mesh, ROUTER, DEALERs, tap, ZAP, socket monitors.
+    let mesh: ReplicaMesh
     public private(set) var connectivity: PeerConnectivity
     let wal: WriteAheadLog
     var replica: Replica<SwarmMemory>
     /// The ROUTER identity each client last used, to route its replies.
     var clientRoutes: [ClientKey: [UInt8]] = [:]
-    /// The ZAP user ids (Z85 CURVE public keys) of the replicas: messages on the ROUTER
-    /// from these connections are replicas' point-to-point traffic, never a client's route.
-    let replicaUserIDs: Set<String>
     var outbox: [Directive] = []
     var compactPending = false
     public internal(set) var counters = NodeCounters()
@@ -105,78 +94,8 @@ public final class ReplicaNode {
             replica = try Replica(restoring: wal.state, configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory())
         }
 
-        context = try ZMQContext(ioThreads: 1)
-        let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
-        replicaUserIDs = Set(try publicCertificates.map { try Z85.encode($0.curvePublicKey) })
-        let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
-        let log = logger
-        authenticator = try ZAPAuthenticator(
-            context: context,
-            allowlist: [
-                MeshDomain.mesh: replicaCurveKeys,
-                MeshDomain.router: replicaCurveKeys.union(observerCurveKeys),
-                MeshDomain.monitor: replicaCurveKeys.union(observerCurveKeys),
-            ],
-            onDenial: { denial in
-                log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
-            })
-        let me = topology.replicas[Int(id)]
-        let curveSecret = secret.curve.secretKey.copyBytes()
-        let curvePublic = secret.curve.publicKey
-
-        publisher = try context.makeSocket(.pub)
-        try settings.apply(to: publisher, kind: .pub)
-        try ZMQCurve.configureCurveServer(publisher, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.mesh)
-        try publisher.bind("tcp://\(me.host):\(me.meshPort)")
-
-        router = try context.makeSocket(.router)
-        try settings.apply(to: router, kind: .router)
-        try ZMQCurve.configureCurveServer(router, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.router)
-        try router.bind("tcp://\(me.host):\(me.routerPort)")
-
-        let tapSocket = try context.makeSocket(.pub)
-        var tapSettings = settings
-        tapSettings.highWaterMark = 50_000
-        // Not XPUB_NODROP: with it, one slow (or hostile) subscriber would make every send
-        // fail and blind the other monitors. A PUB drops per subscriber, silently; each
-        // observation carries a sequence number, so a monitor counts what it lost.
-        try tapSettings.apply(to: tapSocket, kind: .pub)
-        try ZMQCurve.configureCurveServer(tapSocket, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.monitor)
-        try tapSocket.bind("tcp://\(me.host):\(me.monitorPort)")
-        tap = MonitorTap(socket: tapSocket, replica: id)
-
+        mesh = try ReplicaMesh(topology: topology, id: id, secret: secret, publicCertificates: publicCertificates, settings: settings, logger: logger)
         connectivity = PeerConnectivity(peers: topology.replicas.map(\.id).filter { $0 != id })
-        subscriber = try context.makeSocket(.sub)
-        try settings.apply(to: subscriber, kind: .sub)
-        try ZMQCurve.configureCurveClient(subscriber, secretKey: curveSecret, publicKey: curvePublic, serverKey: publicCertificates[0].curvePublicKey)
-        try subscriber.subscribe(prefix: [])
-        for peer in topology.replicas where peer.id != id {
-            let peerKey = publicCertificates[Int(peer.id)].curvePublicKey
-            // One SUB can connect to many PUBs, but the server key is per socket option,
-            // so it is set before each connect (libzmq reads it at connect time).
-            try subscriber.setCurveServerKey(peerKey)
-            try subscriber.connect("tcp://\(peer.host):\(peer.meshPort)")
-            let dealer = try context.makeSocket(.dealer)
-            try settings.apply(to: dealer, kind: .dealer)
-            try ZMQCurve.configureCurveClient(dealer, secretKey: curveSecret, publicKey: curvePublic, serverKey: peerKey)
-            try dealer.connect("tcp://\(peer.host):\(peer.routerPort)")
-            dealers[peer.id] = dealer
-            monitors.append((try dealer.monitor(endpoint: "inproc://monitor-dealer-\(peer.id)"), .dealer(peer: peer.id)))
-        }
-        let meshEndpoints = Dictionary(uniqueKeysWithValues: topology.replicas.filter { $0.id != id }.map { ("tcp://\($0.host):\($0.meshPort)", $0.id) })
-        monitors.append((try subscriber.monitor(endpoint: "inproc://monitor-subscriber"), .subscriber(endpoints: meshEndpoints)))
-        monitors.append((try router.monitor(endpoint: "inproc://monitor-router"), .router))
-    }
-
-    deinit {
-        for entry in monitors { _ = entry.monitor.close() }
-        publisher.close()
-        tap.socket.close()
-        subscriber.close()
-        router.close()
-        for dealer in dealers.values { dealer.close() }
-        authenticator.stop()
-        context.terminate()
     }
 
     /// Runs until `stopping()` returns true; then syncs the log and returns.
@@ -191,8 +110,8 @@ public final class ReplicaNode {
         var nextTick = Date().timeIntervalSinceReferenceDate + tick
         var nextStatus = Date().timeIntervalSinceReferenceDate
         var items =
-            [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: router, events: .pollIn)]
-            + monitors.map { PollItem(socket: $0.monitor.socket, events: .pollIn) }
+            [PollItem(socket: mesh.subscriber, events: .pollIn), PollItem(socket: mesh.router, events: .pollIn)]
+            + mesh.monitors.map { PollItem(socket: $0.monitor.socket, events: .pollIn) }
         while !stopping() {
             let now = Date().timeIntervalSinceReferenceDate
             let wait = max(0, Int((nextTick - now) * 1000))
@@ -232,7 +151,7 @@ public final class ReplicaNode {
     func drainSubscriber() throws {
         var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 2) else { break }
+            guard let frames = try mesh.subscriber.receiveMultipart(dontWait: true, maxFrames: 2) else { break }
             guard frames.count == 1 else { counters.malformedFrames += 1; continue }
             if let message = decode(frames[0]) { batch.append((message, nil)) }
         }
@@ -242,17 +161,23 @@ public final class ReplicaNode {
     func drainRouter() throws {
         var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let (frames, userID) = try router.receiveMultipartWithUserID(dontWait: true, maxFrames: 4) else { break }
-            if frames.count >= 3, try handleControlFrames(frames) { continue }
+            guard let (frames, userID) = try mesh.router.receiveMultipartWithUserID(dontWait: true, maxFrames: 4) else { break }
+            if frames.count >= 3 {
+                // Evidence and control commands take effect in arrival order: after the
+                // protocol frames drained before them, never ahead of them.
+                try deliver(batch)
+                batch.removeAll(keepingCapacity: true)
+                if try handleControlFrames(frames) { continue }
+            }
             guard frames.count == 2 else { counters.malformedFrames += 1; continue }
             if frames[1] == NodeStatus.requestFrame {
-                _ = try? router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
+                _ = try? mesh.router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
                 continue
             }
             // A request forwarded by a backup arrives on that replica's connection: it must
             // not become the client's route, or this replica's replies to the client would
             // go to the backup's DEALER (which reads nothing) instead of the client.
-            let fromReplica = userID.map(replicaUserIDs.contains) ?? false
+            let fromReplica = userID.map(mesh.replicaUserIDs.contains) ?? false
             if let message = decode(frames[1]) { batch.append((message, fromReplica ? nil : frames[0])) }
         }
         try deliver(batch)
@@ -267,7 +192,7 @@ public final class ReplicaNode {
     }
 
     func drainMonitors() {
-        for entry in monitors {
+        for entry in mesh.monitors {
             while let event = try? entry.monitor.receive(timeoutMilliseconds: 0) {
                 connectivity.observe(event, role: entry.role)
             }
@@ -288,7 +213,7 @@ public final class ReplicaNode {
         verified.preverify(batch.map(\.0), with: crypto)
         for (message, route) in batch {
             try observeForFlooding(message)
-            tap.publish(message.frame, outbound: false, peer: message.payload.replicaSender ?? MonitorTap.anyPeer)
+            mesh.tap.publish(message.frame, outbound: false, peer: message.payload.replicaSender ?? MonitorTap.anyPeer)
             if let route, case let .request(request) = message.payload, verified.contains(message.frame) {
                 // Remember the route only for a request that verifies, so a client cannot
                 // redirect another client's replies.
@@ -335,19 +260,19 @@ public final class ReplicaNode {
         for directive in sending {
             switch directive {
             case let .broadcast(message):
-                if try !publisher.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
+                if try !mesh.publisher.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
                 counters.framesSent += 1
-                tap.publish(message.frame, outbound: true)
+                mesh.tap.publish(message.frame, outbound: true)
             case let .send(message, to: target):
-                guard let dealer = dealers[target] else { continue }
+                guard let dealer = mesh.dealers[target] else { continue }
                 if try !dealer.send([message.frame], flags: .dontWait) { counters.sendDrops += 1 }
                 counters.framesSent += 1
-                tap.publish(message.frame, outbound: true, peer: target)
+                mesh.tap.publish(message.frame, outbound: true, peer: target)
             case let .reply(reply, _):
                 guard let route = clientRoutes[reply.client] else { counters.unroutableReplies += 1; continue }
                 let signed = SignedMessage.sign(.reply(reply), cluster: configuration.cluster) { signer.sign($0).bytes }
                 do {
-                    if try !router.send([route, signed.frame], flags: .dontWait) { counters.sendDrops += 1 }
+                    if try !mesh.router.send([route, signed.frame], flags: .dontWait) { counters.sendDrops += 1 }
                 } catch let error as ZMQError where error.isHostUnreachable {
                     counters.unroutableReplies += 1
                 }

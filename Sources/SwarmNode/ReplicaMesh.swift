@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import SwarmCrypto
+import SwarmTopology
+import SwarmWire
+import ZeroMQ
+
+/// A replica's sockets, broker-free (docs/operations.md, "Endpoints"): a CURVE PUB for
+/// broadcasts and a SUB connected to every peer's, a ROUTER for clients, observers and
+/// point-to-point replica messages, a DEALER to every peer's ROUTER, the monitor tap, the
+/// ZAP authenticator with one allowlist per domain, and a socket monitor per connection.
+/// Owned by the node's one thread; it binds and connects, the node sends and receives.
+final class ReplicaMesh {
+    let context: ZMQContext
+    let authenticator: ZAPAuthenticator
+    let publisher: ZMQSocket
+    let subscriber: ZMQSocket
+    let router: ZMQSocket
+    let tap: MonitorTap
+    private(set) var dealers: [ReplicaID: ZMQSocket] = [:]
+    /// Socket monitors (connection events) with what each one watches.
+    private(set) var monitors: [(monitor: SocketMonitor, role: PeerConnectivity.Role)] = []
+    /// The ZAP user ids (Z85 CURVE public keys) of the replicas: messages on the ROUTER
+    /// from these connections are replicas' point-to-point traffic, never a client's route.
+    let replicaUserIDs: Set<String>
+
+    init(topology: Topology, id: ReplicaID, secret: SecretCertificate, publicCertificates: [PublicCertificate], settings: MeshSettings, logger: Logger) throws {
+        context = try ZMQContext(ioThreads: 1)
+        let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
+        replicaUserIDs = Set(try publicCertificates.map { try Z85.encode($0.curvePublicKey) })
+        let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
+        let log = logger
+        authenticator = try ZAPAuthenticator(
+            context: context,
+            allowlist: [
+                MeshDomain.mesh: replicaCurveKeys,
+                MeshDomain.router: replicaCurveKeys.union(observerCurveKeys),
+                MeshDomain.monitor: replicaCurveKeys.union(observerCurveKeys),
+            ],
+            onDenial: { denial in
+                log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])
+            })
+        let me = topology.replicas[Int(id)]
+        let curveSecret = secret.curve.secretKey.copyBytes()
+        let curvePublic = secret.curve.publicKey
+
+        publisher = try context.makeSocket(.pub)
+        try settings.apply(to: publisher, kind: .pub)
+        try ZMQCurve.configureCurveServer(publisher, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.mesh)
+        try publisher.bind("tcp://\(me.host):\(me.meshPort)")
+
+        router = try context.makeSocket(.router)
+        try settings.apply(to: router, kind: .router)
+        try ZMQCurve.configureCurveServer(router, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.router)
+        try router.bind("tcp://\(me.host):\(me.routerPort)")
+
+        let tapSocket = try context.makeSocket(.pub)
+        var tapSettings = settings
+        tapSettings.highWaterMark = 50_000
+        // Not XPUB_NODROP: with it, one slow (or hostile) subscriber would make every send
+        // fail and blind the other monitors. A PUB drops per subscriber, silently; each
+        // observation carries a sequence number, so a monitor counts what it lost.
+        try tapSettings.apply(to: tapSocket, kind: .pub)
+        try ZMQCurve.configureCurveServer(tapSocket, secretKey: curveSecret, publicKey: curvePublic, zapDomain: MeshDomain.monitor)
+        try tapSocket.bind("tcp://\(me.host):\(me.monitorPort)")
+        tap = MonitorTap(socket: tapSocket, replica: id)
+
+        subscriber = try context.makeSocket(.sub)
+        try settings.apply(to: subscriber, kind: .sub)
+        try ZMQCurve.configureCurveClient(subscriber, secretKey: curveSecret, publicKey: curvePublic, serverKey: publicCertificates[0].curvePublicKey)
+        try subscriber.subscribe(prefix: [])
+        for peer in topology.replicas where peer.id != id {
+            let peerKey = publicCertificates[Int(peer.id)].curvePublicKey
+            // One SUB can connect to many PUBs, but the server key is per socket option,
+            // so it is set before each connect (libzmq reads it at connect time).
+            try subscriber.setCurveServerKey(peerKey)
+            try subscriber.connect("tcp://\(peer.host):\(peer.meshPort)")
+            let dealer = try context.makeSocket(.dealer)
+            try settings.apply(to: dealer, kind: .dealer)
+            try ZMQCurve.configureCurveClient(dealer, secretKey: curveSecret, publicKey: curvePublic, serverKey: peerKey)
+            try dealer.connect("tcp://\(peer.host):\(peer.routerPort)")
+            dealers[peer.id] = dealer
+            monitors.append((try dealer.monitor(endpoint: "inproc://monitor-dealer-\(peer.id)"), .dealer(peer: peer.id)))
+        }
+        let meshEndpoints = Dictionary(uniqueKeysWithValues: topology.replicas.filter { $0.id != id }.map { ("tcp://\($0.host):\($0.meshPort)", $0.id) })
+        monitors.append((try subscriber.monitor(endpoint: "inproc://monitor-subscriber"), .subscriber(endpoints: meshEndpoints)))
+        monitors.append((try router.monitor(endpoint: "inproc://monitor-router"), .router))
+    }
+
+    deinit {
+        for entry in monitors { _ = entry.monitor.close() }
+        publisher.close()
+        tap.socket.close()
+        subscriber.close()
+        router.close()
+        for dealer in dealers.values { dealer.close() }
+        authenticator.stop()
+        context.terminate()
+    }
+}
