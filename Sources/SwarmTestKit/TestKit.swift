@@ -31,4 +31,19 @@ public enum TestKit {
     public static func scratchPath(_ name: String) -> String {
         NSTemporaryDirectory() + "swarmbft-\(name)-\(UUID().uuidString.prefix(8))"
     }
+
+    /// Runs the built `swarmbft` with `arguments` to its end: its exit status and what it
+    /// printed (standard error too, unless `errors` is false).
+    public static func runSwarmbft(_ arguments: [String], errors: Bool = true) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: swarmbftBinary())
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = errors ? pipe : FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 }

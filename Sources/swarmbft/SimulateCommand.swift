@@ -35,7 +35,9 @@ struct SimulateCommand: ParsableCommand {
     /// Parses a comma-separated list of replica ids; anything that is not an id below
     /// `count` is refused, never dropped.
     static func replicaIDs(_ text: String, option: String, count: Int) throws -> [ReplicaID] {
-        try text.split(separator: ",").map { word in
+        // An empty list would run a Byzantine scenario without a Byzantine replica.
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("\(option): name at least one replica id below \(count)") }
+        return try text.split(separator: ",", omittingEmptySubsequences: false).map { word in
             let trimmed = word.trimmingCharacters(in: .whitespaces)
             guard let id = ReplicaID(trimmed), Int(id) < count else {
                 throw ValidationError("\(option): '\(trimmed)' is not a replica id below \(count)")

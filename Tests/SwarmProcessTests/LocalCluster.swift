@@ -143,16 +143,7 @@ final class LocalCluster {
     /// Runs `swarmbft ARGUMENTS` to completion; returns its exit status and output
     /// (standard output, and standard error too unless `errors` is false).
     static func swarmbft(_ arguments: [String], errors: Bool = true) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestKit.swarmbftBinary())
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors ? pipe : FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try TestKit.runSwarmbft(arguments, errors: errors)
     }
 
     func command(_ arguments: [String]) throws -> (status: Int32, output: String) { try Self.swarmbft(arguments) }
