@@ -8,6 +8,14 @@ extension Replica {
     /// next to re-execute the committed batches.
     public init(restoring durable: DurableState, configuration: Configuration, id: ReplicaID, crypto: any ProtocolCrypto, service: Service) throws(ServiceError) {
         self.init(configuration: configuration, id: id, crypto: crypto, service: service)
+        // A log is input too (another build, a disk, a hand): sequences and views it names
+        // must leave room for the arithmetic the replica does on its own state (h + L,
+        // v + 1), or a bad log would trap the replica at every start instead of refusing.
+        let headroom = UInt64.max / 2
+        if let checkpoint = durable.stable, checkpoint.sequence > headroom || checkpoint.sequence % configuration.checkpointInterval != 0 {
+            throw ServiceError("durable checkpoint \(checkpoint.sequence) is no checkpoint a replica can reach")
+        }
+        guard durable.view <= headroom else { throw ServiceError("durable view \(durable.view) is beyond any view a replica can reach") }
         if let checkpoint = durable.stable {
             let decoded: (clients: [ClientKey: ClientRecord], service: [UInt8])
             do { decoded = try ReplicaSnapshot.decode(checkpoint.snapshot, limits: configuration.wireLimits) } catch {

@@ -46,7 +46,10 @@ extension Replica {
         }
         stateResponseTick[m.sender] = now
         let includeSnapshot = stable.sequence > m.lastExecuted
-        var sequence = (includeSnapshot ? stable.sequence : m.lastExecuted) + 1
+        // `m.lastExecuted` is the requester's claim, any u64 (a Byzantine replica sends
+        // max): entries start after the lower of it and our own execution, so the
+        // arithmetic is on our own sequence, which never reaches max.
+        var sequence = (includeSnapshot ? stable.sequence : min(m.lastExecuted, lastExecuted)) + 1
         var entries: [CommittedEntry] = []
         while entries.count < configuration.wireLimits.maxCommittedEntries, let entry = slots[sequence]?.committed {
             entries.append(entry)

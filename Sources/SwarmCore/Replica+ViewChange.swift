@@ -204,7 +204,9 @@ extension Replica {
             guard case let .prePrepare(pp) = certificate.prePrepare.payload else { return "certificate without PRE-PREPARE" }
             guard pp.view < m.newView else { return "certificate from view \(pp.view), not below \(m.newView)" }
             guard pp.sender == configuration.primary(of: pp.view) else { return "certificate PRE-PREPARE not from the primary of view \(pp.view)" }
-            guard pp.sequence > m.stableSequence, pp.sequence <= m.stableSequence + configuration.watermarkWindow else {
+            // Compared as a difference: the sum could overflow for a claimed stableSequence
+            // near max (its proof is checked above, but the bound must not depend on it).
+            guard pp.sequence > m.stableSequence, pp.sequence - m.stableSequence <= configuration.watermarkWindow else {
                 return "certificate for sequence \(pp.sequence) outside the window"
             }
             guard sequences.insert(pp.sequence).inserted else { return "two certificates for sequence \(pp.sequence)" }
