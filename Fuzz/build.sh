@@ -5,10 +5,11 @@
 #     Fuzz/build.sh            # Fuzz/bin/wire-decoder-fuzzer (libFuzzer + AddressSanitizer)
 #     Fuzz/build.sh corpus     # rebuilds Fuzz/corpus/wire/ with Fuzz/WireDecoder/MakeCorpus.swift
 #
-# Two modules, as in Package.swift: SwarmWire (Sources/SwarmWire) on its own, then SwarmCore
-# (Sources/SwarmCore, which only depends on SwarmWire) together with the harness, so the
-# harness sees SwarmWire through its public API only and can reach SwarmCore's internal
-# ReplicaSnapshot. Same language settings as the package: Swift 6 mode, ExistentialAny.
+# Two modules: SwarmWire (Sources/SwarmWire) on its own, as in Package.swift, then SwarmCore
+# (Sources/SwarmCore, which only depends on SwarmWire) with the swarm memory
+# (Sources/SwarmMemory: a module of its own in the package, compiled in here, so its
+# `import SwarmCore` is the module being built) and the harness, so the harness sees
+# SwarmWire through its public API only and can reach SwarmCore's internal ReplicaSnapshot. Same language settings as the package: Swift 6 mode, ExistentialAny.
 # Outputs go to Fuzz/bin/ (gitignored). Rebuilds only when a source is newer than the output.
 set -euo pipefail
 
@@ -17,7 +18,7 @@ BIN="$ROOT/Fuzz/bin"
 MODE=${1:-fuzzer}
 
 WIRE_SOURCES=("$ROOT"/Sources/SwarmWire/*.swift)
-CORE_SOURCES=("$ROOT"/Sources/SwarmCore/*.swift)
+CORE_SOURCES=("$ROOT"/Sources/SwarmCore/*.swift "$ROOT"/Sources/SwarmMemory/*.swift)
 SWIFT_FLAGS=(-swift-version 6 -enable-upcoming-feature ExistentialAny -parse-as-library -O -wmo)
 
 # build_wire_module DIR EXTRA-FLAGS... : SwarmWire.o and SwarmWire.swiftmodule in DIR.
