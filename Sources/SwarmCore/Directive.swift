@@ -7,6 +7,13 @@ import SwarmWire
 ///   (the replica's own signed messages, its view and its certificates are durable before
 ///   anyone can see them, so a restarted replica never contradicts itself: S4).
 /// - Everything else may be performed as soon as the persists before it are durable.
+///
+/// That is the whole contract, and the core is correct under exactly it: a shell may
+/// crash between any two directives (the simulator cuts lists anywhere), and whatever
+/// follows the cut was never performed. Syncing a whole list's persists before its first
+/// send (the node's group commit) is an optimisation, never something safety relies on.
+/// Records that belong together are ordered so that every prefix restarts correctly
+/// (view record then VIEW-CHANGE; NEW-VIEW then view record: Replica+Recovery.swift).
 public enum Directive: Sendable, Equatable {
     /// Write `record` durably (append and fsync) before performing later directives.
     case persist(DurableRecord)
@@ -69,4 +76,5 @@ public enum ViewChangeReason: String, Sendable, Equatable {
     case joinedHigherView = "f + 1 replicas moved to a higher view"
     case primaryEquivocated = "the primary equivocated"
     case requested = "an operator or monitor requested it"
+    case restarted = "it restarted in a view change whose VIEW-CHANGE it had not yet sent"
 }

@@ -21,6 +21,11 @@ public enum DurableRecord: Sendable, Equatable {
     /// The replicas this one ignores (at most f, never itself), the whole set each time it
     /// changes: a quarantine is protocol state, so it outlives a restart like a view does.
     case quarantined([ReplicaID])
+    /// The NEW-VIEW a backup accepted, persisted before it enters the view: a restart
+    /// between the two re-enters the view with this NEW-VIEW (and can forward it), instead
+    /// of waiting in a view change nobody else is in (issue 14, defect E). A primary's own
+    /// NEW-VIEW is a `.signed` record and serves the same way.
+    case enteredNewView(SignedMessage)
 }
 
 /// A checkpoint proved stable by q matching signed CHECKPOINT messages.
@@ -53,6 +58,8 @@ public struct DurableState: Sendable, Equatable {
     public private(set) var committed: [SequenceNumber: CommittedEntry] = [:]
     /// Sorted, distinct.
     public private(set) var quarantined: [ReplicaID] = []
+    /// The latest NEW-VIEW accepted from a primary (`.enteredNewView`).
+    public private(set) var enteredNewView: SignedMessage?
 
     public init() {}
 
@@ -73,6 +80,7 @@ public struct DurableState: Sendable, Equatable {
                     }
                 }
             }
+            if let entered = enteredNewView, case let .newView(m) = entered.payload, m.view < view { enteredNewView = nil }
             self.view = view
             self.changing = changing
         case let .signed(message):
@@ -104,6 +112,10 @@ public struct DurableState: Sendable, Equatable {
             committed = committed.filter { $0.key > floor }
         case let .quarantined(replicas):
             quarantined = Array(Set(replicas)).sorted()
+        case let .enteredNewView(message):
+            guard case let .newView(m) = message.payload else { preconditionFailure("an entered NEW-VIEW record holds a \(message.kind)") }
+            if let current = enteredNewView, case let .newView(old) = current.payload, old.view >= m.view { return }
+            enteredNewView = message
         }
     }
 }

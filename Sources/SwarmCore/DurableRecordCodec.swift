@@ -5,7 +5,7 @@ import SwarmWire
 /// replica recovers is exactly what it signed or received.
 public enum DurableRecordCodec {
     enum Tag: UInt8 {
-        case view = 1, signed = 2, accepted = 3, prepared = 4, committed = 5, stableCheckpoint = 6, quarantined = 7
+        case view = 1, signed = 2, accepted = 3, prepared = 4, committed = 5, stableCheckpoint = 6, quarantined = 7, enteredNewView = 8
     }
 
     public static func encode(_ record: DurableRecord) -> [UInt8] {
@@ -43,6 +43,9 @@ public enum DurableRecordCodec {
             writer.u8(Tag.quarantined.rawValue)
             writer.u32(UInt32(replicas.count))
             for replica in replicas { writer.u32(replica) }
+        case let .enteredNewView(message):
+            writer.u8(Tag.enteredNewView.rawValue)
+            writer.lengthPrefixed(message.frame)
         }
         return writer.bytes
     }
@@ -90,6 +93,10 @@ public enum DurableRecordCodec {
             var replicas: [ReplicaID] = []
             for _ in 0 ..< count { replicas.append(try reader.u32("quarantined replica")) }
             record = .quarantined(replicas)
+        case .enteredNewView:
+            let message = try frame("entered new-view")
+            guard message.kind == .newView else { throw WireError(.wrongNestedKind, "entered new-view record holds a \(message.kind)") }
+            record = .enteredNewView(message)
         }
         guard reader.isAtEnd else { throw WireError(.trailingBytes, "\(reader.remaining) bytes after a durable record") }
         return record
@@ -105,6 +112,7 @@ public enum DurableRecordCodec {
         records += state.prepared.keys.sorted().map { .prepared(state.prepared[$0]!) }
         records += state.committed.keys.sorted().map { .committed(state.committed[$0]!) }
         if !state.quarantined.isEmpty { records.append(.quarantined(state.quarantined)) }
+        if let entered = state.enteredNewView { records.append(.enteredNewView(entered)) }
         return records
     }
 }

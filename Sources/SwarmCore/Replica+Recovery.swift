@@ -64,21 +64,78 @@ extension Replica {
             case let .viewChange(m) where m.newView == view && status == .changingView:
                 ownViewChange = message
                 storeViewChange(message, from: id)
-            case let .newView(m) where m.view == view && status == .normal:
-                currentNewView = message
             default:
                 continue
             }
         }
+        // The NEW-VIEW it entered its latest view with: its own (a primary's `.signed`) or
+        // one it accepted (`.enteredNewView`). A restart between that record and the view
+        // record leaves the log changing to (or below) that view: the replica re-enters it
+        // with the same NEW-VIEW, never computes a second one (issue 14, defects A and E).
+        let entered = (durable.signed.filter { $0.kind == .newView } + [durable.enteredNewView].compactMap { $0 })
+            .max { Self.viewOfNewView($0) < Self.viewOfNewView($1) }
+        if let entered, Self.viewOfNewView(entered) >= view {
+            if Self.viewOfNewView(entered) > view || status == .changingView {
+                reenteringNewView = entered
+            } else {
+                currentNewView = entered
+            }
+        }
+    }
+
+    static func viewOfNewView(_ message: SignedMessage) -> ViewNumber {
+        guard case let .newView(m) = message.payload else { preconditionFailure("only NEW-VIEWs are asked for their view") }
+        return m.view
     }
 
     /// Re-executes the committed batches after the stable checkpoint, in order.
     public mutating func recover() -> [Directive] {
         var out: [Directive] = []
         executeReady(&out, recovered: true)
+        if let entered = reenteringNewView, case let .newView(m) = entered.payload {
+            reenteringNewView = nil
+            reenterView(entered, m, &out)
+        } else if status == .changingView, ownViewChange == nil {
+            // The log holds the view change but not the VIEW-CHANGE (a crash between the two
+            // records): it was never sent, so signing it now is the first and only one for
+            // this view; without it nothing would (issue 14, defect B).
+            sendViewChange(reason: .restarted, &out)
+        } else if status == .normal, let newView = currentNewView, case let .newView(m) = newView.payload, m.view == view {
+            // O's PRE-PREPAREs whose acceptance the crash cut off.
+            acceptMissing(m.prePrepares, &out)
+        }
         // A quarantined primary will not be heard from: replace it at once, as the
         // quarantine itself did before the restart.
         if quarantined.contains(primary), status == .normal { startViewChange(to: view + 1, reason: .requested, &out) }
         return out
+    }
+
+    /// Re-enters the view of a NEW-VIEW this replica had sent or accepted before a crash.
+    /// A primary broadcasts its NEW-VIEW again (the crash may have come before the send)
+    /// and keeps every sequence it had assigned.
+    mutating func reenterView(_ message: SignedMessage, _ m: NewView, _ out: inout [Directive]) {
+        if m.view != view {
+            for sequence in slots.keys { slots[sequence]!.resetVotesForNewView() }
+        }
+        view = m.view
+        status = .changingView
+        let restoredLastAssigned = lastAssigned
+        let payloads = m.viewChanges.compactMap { vc -> ViewChange? in
+            guard case let .viewChange(change) = vc.payload else { return nil }
+            return change
+        }
+        if m.sender == id { out.append(.broadcast(message)) }
+        enterView(message, plan: NewViewPlan.compute(from: payloads, nullDigest: nullDigest), prePrepares: m.prePrepares, &out)
+        if m.sender == id { lastAssigned = max(lastAssigned, restoredLastAssigned) }
+    }
+
+    /// Accepts the PRE-PREPAREs of the current view's O that the log lacks.
+    mutating func acceptMissing(_ prePrepares: [SignedMessage], _ out: inout [Directive]) {
+        for message in prePrepares {
+            guard case let .prePrepare(pp) = message.payload, pp.view == view, inWindow(pp.sequence), pp.sequence > lastExecuted,
+                slots[pp.sequence]?.prePrepare == nil, slots[pp.sequence]?.committed == nil
+            else { continue }
+            accept(message, pp, &out)
+        }
     }
 }

@@ -46,14 +46,17 @@ extension Replica {
         }
         stateResponseTick[m.sender] = now
         let includeSnapshot = stable.sequence > m.lastExecuted
-        // `m.lastExecuted` is the requester's claim, any u64 (a Byzantine replica sends
-        // max): entries start after the lower of it and our own execution, so the
-        // arithmetic is on our own sequence, which never reaches max.
-        var sequence = (includeSnapshot ? stable.sequence : min(m.lastExecuted, lastExecuted)) + 1
+        // `m.lastExecuted` is the requester's claim, any u64: a Byzantine replica sends max
+        // (defect F), and the entries after max are none. Committed entries beyond our own
+        // execution (after a gap) are sent too: the requester may need exactly those.
+        let after = includeSnapshot ? stable.sequence : m.lastExecuted
         var entries: [CommittedEntry] = []
-        while entries.count < configuration.wireLimits.maxCommittedEntries, let entry = slots[sequence]?.committed {
-            entries.append(entry)
-            sequence += 1
+        if after < SequenceNumber.max {
+            var sequence = after + 1
+            while entries.count < configuration.wireLimits.maxCommittedEntries, let entry = slots[sequence]?.committed {
+                entries.append(entry)
+                sequence += 1
+            }
         }
         // An empty response is an answer too: it tells the requester that this replica
         // has nothing it lacks, so the requester stops counting it as ahead.

@@ -7,6 +7,15 @@ extension Replica {
         guard newView > view else { return }
         view = newView
         status = .changingView
+        out.append(.persist(.view(newView, changing: true)))
+        sendViewChange(reason: reason, &out)
+    }
+
+    /// Signs, persists and broadcasts this replica's VIEW-CHANGE for the view it is changing
+    /// to: from `startViewChange`, or after a restart that lost it before it was sent.
+    mutating func sendViewChange(reason: ViewChangeReason, _ out: inout [Directive]) {
+        precondition(status == .changingView, "a VIEW-CHANGE is sent while changing view")
+        let newView = view
         metrics.viewChangesStarted += 1
         requestDeadline = nil
         viewChangeDeadline = nil
@@ -18,7 +27,6 @@ extension Replica {
         let viewChange = sign(.viewChange(ViewChange(sender: id, newView: newView, stableSequence: stable.sequence, checkpointProof: stable.proof, prepared: prepared)))
         ownViewChange = viewChange
         storeViewChange(viewChange, from: id)
-        out.append(.persist(.view(newView, changing: true)))
         out.append(.persist(.signed(viewChange)))
         out.append(.broadcast(viewChange))
         out.append(.alert(.viewChangeStarted(to: newView, reason: reason)))
@@ -158,7 +166,9 @@ extension Replica {
             for sequence in slots.keys { slots[sequence]!.resetVotesForNewView() }
         }
         view = m.view
-        out.append(.persist(.view(view, changing: true)))
+        // The NEW-VIEW itself, before the view record and the PREPAREs for O: a restart
+        // in between re-enters this view with it (Replica+Recovery.swift).
+        out.append(.persist(.enteredNewView(message)))
         enterView(message, plan: plan, prePrepares: m.prePrepares, &out)
     }
 

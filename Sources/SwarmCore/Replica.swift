@@ -50,6 +50,9 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     var ownViewChange: SignedMessage?
     /// The NEW-VIEW that started the current view, kept to help replicas that missed it.
     var currentNewView: SignedMessage?
+    /// Restored from the log: the NEW-VIEW this replica had sent or accepted when it
+    /// crashed before its view record; `recover()` re-enters the view with exactly it.
+    var reenteringNewView: SignedMessage?
     var viewChangeTimeoutTicks: Int
     var viewChangeDeadline: Int?
     var requestDeadline: Int?

@@ -42,7 +42,8 @@ struct Harness {
 
     /// Delivers every message sent by anyone until the network is quiet; returns all
     /// directives produced, per replica.
-    mutating func settle(_ initial: [(from: ReplicaID, [Directive])], rounds: Int = 50) -> [ReplicaID: [Directive]] {
+    /// Replicas in `down` receive nothing (crashed, or cut off).
+    mutating func settle(_ initial: [(from: ReplicaID, [Directive])], rounds: Int = 50, down: Set<Int> = []) -> [ReplicaID: [Directive]] {
         var produced: [ReplicaID: [Directive]] = [:]
         var pending = initial
         for (from, directives) in initial { produced[from, default: []] += directives }
@@ -56,7 +57,7 @@ struct Harness {
                     case let .send(message, to): targets = [(to, message)]
                     default: break
                     }
-                    for (target, message) in targets {
+                    for (target, message) in targets where !down.contains(Int(target)) {
                         let out = replicas[Int(target)].receive(message)
                         produced[target, default: []] += out
                         next.append((target, out))

@@ -22,6 +22,7 @@ struct WriteAheadLogTests {
         let commit = SignedMessage.withSignature(.commit(Vote(sender: 1, view: 2, sequence: 5, digest: .zero)), cluster: cluster, signature: signature)
         return [
             .view(2, changing: false),
+            .enteredNewView(SignedMessage.withSignature(.newView(NewView(sender: 2, view: 2, viewChanges: [], prePrepares: [prePrepare])), cluster: cluster, signature: signature)),
             .accepted(prePrepare),
             .signed(prepare),
             .prepared(PreparedCertificate(prePrepare: prePrepare, prepares: [prepare])),
@@ -101,5 +102,15 @@ struct WriteAheadLogTests {
             #expect(try DurableRecordCodec.decode(DurableRecordCodec.encode(record)) == record)
         }
         #expect(throws: WireError.self) { try DurableRecordCodec.decode([99]) }
+        // An entered-NEW-VIEW record holding anything but a NEW-VIEW is refused, not trapped on.
+        let wrong = DurableRecordCodec.encode(.accepted(records()[2].acceptedMessage!))
+        #expect(throws: WireError.self) { try DurableRecordCodec.decode([8] + wrong.dropFirst()) }
+    }
+}
+
+extension DurableRecord {
+    fileprivate var acceptedMessage: SignedMessage? {
+        if case let .accepted(message) = self { return message }
+        return nil
     }
 }
