@@ -99,6 +99,9 @@ extension Replica {
             out.append(.persist(.committed(entry)))
             executeReady(&out, recovered: true)
         }
+        // What this replica already held committed above the installed snapshot runs
+        // too, whether or not the answer carried entries.
+        executeReady(&out, recovered: true)
         stateTransfer = nil
         if lastExecuted == before {
             peerProgress[m.sender] = min(peerProgress[m.sender] ?? 0, lastExecuted)

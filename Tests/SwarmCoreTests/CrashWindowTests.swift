@@ -120,3 +120,36 @@ struct CrashWindowTests {
         #expect(newViews.allSatisfy { $0 == first }, "replica 1 signed a second, different NEW-VIEW for view 1")
     }
 }
+
+/// State transfer (section 5.3.2) that installs a snapshot must also run what the
+/// replica already holds committed above it (issue 14: "after installSnapshot, committed
+/// entries above the snapshot are not executed when the response carries none").
+@Suite("State transfer: committed entries above an installed snapshot run")
+struct SnapshotThenCommittedTests {
+    @Test("A lagging replica with batch 9 committed installs the checkpoint at 8 from an answer without entries, then executes 9")
+    func executesAboveSnapshot() throws {
+        var h = try Harness(checkpointInterval: 4, watermarkWindow: 16)
+        // Replica 3 is cut off while 0, 1, 2 order eight requests (checkpoints 4 and 8).
+        for id in 1 ... 8 { _ = h.settle([(0, h.replicas[0].receive(h.request(id: UInt64(id))))], down: [3]) }
+        #expect(h.replicas[0].lowWatermark == 8, "the others made checkpoint 8 stable (h = \(h.replicas[0].lowWatermark))")
+        // Back in time for request 9: it sees it commit, but cannot run it (1–8 missing).
+        _ = h.settle([(0, h.replicas[0].receive(h.request(id: 9)))])
+        #expect(h.replicas[3].lastExecuted == 0 && h.replicas[0].lastExecuted == 9)
+        // It asks for state; the answer holds the checkpoint and no entries.
+        var request: (target: ReplicaID, nonce: UInt64)?
+        for _ in 0 ..< 100 where request == nil {
+            for directive in h.replicas[3].tick() {
+                if case let .send(message, to: target) = directive, case let .stateRequest(m) = message.payload { request = (target, m.nonce) }
+            }
+        }
+        guard let request else {
+            Issue.record("replica 3 never asked for state")
+            return
+        }
+        let stable = h.replicas[Int(request.target)].stable
+        let answer = StateResponse(
+            sender: request.target, nonce: request.nonce, checkpointSequence: stable.sequence, checkpointProof: stable.proof, snapshot: stable.snapshot, entries: [])
+        _ = h.replicas[3].receive(h.sign(.stateResponse(answer), as: request.target))
+        #expect(h.replicas[3].lastExecuted == 9, "replica 3 stopped at \(h.replicas[3].lastExecuted)")
+    }
+}
