@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python agent (examples/python-agent) against a real 4-replica mesh on loopback:
 # checks its encoder against the documented test vectors, then puts and gets through
-# the replicas, accepting only f + 1 matching signed replies.
+# the replicas, accepting only q matching signed replies.
 #
 #     scripts/python-agent.sh [path/to/swarmbft]
 set -euo pipefail

@@ -42,7 +42,7 @@ func monotonicNanoseconds() -> UInt64 {
 /// gateway process would share it. Each client signs its own requests with its own key and
 /// has one request outstanding; replies are told apart by the client key they name, which
 /// is also how the replicas route them (by the connection a client's verified request last
-/// came on). A result is accepted once f + 1 replicas sent the same one. A reply is
+/// came on). A result is accepted once q replicas sent the same one (ClientCore). A reply is
 /// authenticated by the CURVE connection it arrived on — the replica's server key was
 /// checked in the handshake, so a reply naming replica i on the connection to replica i
 /// is from replica i — and its Ed25519 signature is checked only with `verifyReplies`

@@ -17,7 +17,8 @@ import SwarmCrypto
 ///                                             client sends it to all; the frame cache makes
 ///                                             the copy inside the PRE-PREPARE and the
 ///                                             backups' forwards free)
-///                   + (f + 1)                 the client verifies f + 1 matching REPLYs, only
+///                   + q                       the client verifies q matching REPLYs (a write
+///                                             completes on q: Configuration.writeQuorum), only
 ///                                             if it checks reply signatures (by default the
 ///                                             CURVE connection authenticates a reply)
 ///                   + ((n−1) + (n−1)² + n(n−1)) / b
@@ -45,9 +46,10 @@ public struct CryptoBound: Codable, Sendable {
     /// Counts per request for the design described above.
     public static func operations(replicas n: Int, meanBatch b: Double, checkpointInterval k: Double, clientVerifiesReplies: Bool) -> (signatures: Double, verifications: Double) {
         let f = (n - 1) / 3
+        let q = (n + f + 2) / 2  // ⌈(n + f + 1) / 2⌉
         let nd = Double(n), batch = max(b, 1)
         let signatures = 1 + nd + (1 + (nd - 1) + nd) / batch + nd / (k * batch)
-        let verifications = nd + (clientVerifiesReplies ? Double(f + 1) : 0) + ((nd - 1) + (nd - 1) * (nd - 1) + nd * (nd - 1)) / batch + nd * (nd - 1) / (k * batch)
+        let verifications = nd + (clientVerifiesReplies ? Double(q) : 0) + ((nd - 1) + (nd - 1) * (nd - 1) + nd * (nd - 1)) / batch + nd * (nd - 1) / (k * batch)
         return (signatures, verifications)
     }
 

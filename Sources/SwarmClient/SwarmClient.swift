@@ -19,9 +19,10 @@ public struct ClientError: Error, CustomStringConvertible, Equatable {
 }
 
 /// A client of the replica group: signs requests with its Ed25519 key, sends them to the
-/// replicas over CURVE-authenticated DEALER sockets, and returns a result only when f + 1
-/// distinct replicas sent the same one, each reply signed by its replica — at least one
-/// of them is correct (section 2.1).
+/// replicas over CURVE-authenticated DEALER sockets, and returns a result only when q
+/// distinct replicas sent the same one, each reply signed by its replica: f + 1 would
+/// prove the result (one of them is correct, section 2.1), q also makes a completed write
+/// visible to every later read-only request (`Configuration.writeQuorum`).
 ///
 /// Not thread-safe: one thread owns a client and its sockets.
 public final class SwarmClient {
@@ -84,7 +85,7 @@ public final class SwarmClient {
     public var readOnlyFastPath = true
     public var fastPathTimeoutMilliseconds = 500
 
-    /// Submits a raw operation and waits for f + 1 matching replies.
+    /// Submits a raw operation and waits for q matching replies.
     public func submit(_ operation: [UInt8]) throws -> [UInt8] {
         try awaitReplies(operation, readOnly: false, timeoutMilliseconds: timeoutMilliseconds)
     }
@@ -134,7 +135,7 @@ public final class SwarmClient {
                     if event.kind == .handshakeSucceeded { refusedBy.remove(replica) }
                 }
             }
-            if topology.replicas.count - refusedBy.count < configuration.weakQuorum {
+            if topology.replicas.count - refusedBy.count < configuration.writeQuorum {
                 throw ClientError(
                     .notAuthorised,
                     "replicas \(refusedBy.sorted().map(String.init).joined(separator: ", ")) refused this client's CURVE key: it is not in the topology's client_keys allowlist")
@@ -156,8 +157,8 @@ public final class SwarmClient {
             }
             output = core.tick(now: now())
         }
-        let needed = readOnly ? configuration.quorum : configuration.weakQuorum
-        throw ClientError(.timeout, "no \(readOnly ? "q" : "f + 1") = \(needed) matching replies within \(timeoutMilliseconds) ms (\(core.repliesReceived) replies received)")
+        let needed = readOnly ? configuration.quorum : configuration.writeQuorum
+        throw ClientError(.timeout, "no q = \(needed) matching replies within \(timeoutMilliseconds) ms (\(core.repliesReceived) replies received)")
     }
 
     /// Asks one replica for its status JSON over its ROUTER.

@@ -32,8 +32,9 @@ public struct ClientCore: Sendable {
     public struct Pending: Sendable {
         public let request: ClientRequest
         public let message: SignedMessage
-        /// f + 1 matching replies, q for a read-only request (section 4.1: tentative
-        /// results need a quorum, since they were not ordered).
+        /// q matching replies: for a read-only request because its result was not
+        /// ordered (section 5.1.3), for a write so that no later read-only request can
+        /// miss it (`Configuration.writeQuorum`).
         public let needed: Int
         public fileprivate(set) var lastSend: UInt64
         /// One result per replica: a replica that answers twice is counted once, its
@@ -86,7 +87,7 @@ public struct ClientCore: Sendable {
         let request = ClientRequest(client: key, requestID: nextRequestID, readOnly: readOnly, operation: operation)
         nextRequestID += 1
         let message = sign(request)
-        pending = Pending(request: request, message: message, needed: readOnly ? configuration.quorum : configuration.weakQuorum, lastSend: now)
+        pending = Pending(request: request, message: message, needed: readOnly ? configuration.quorum : configuration.writeQuorum, lastSend: now)
         let targets = sendRule == .all || !introduced ? everyReplica : [configuration.primary(of: believedView)]
         introduced = true
         return .send(message, to: targets)

@@ -18,6 +18,13 @@ public struct Configuration: Sendable, Equatable {
     public let quorum: Int
     /// f + 1: a weak certificate, enough to contain one correct replica.
     public var weakQuorum: Int { faultTolerance + 1 }
+    /// Matching replies that complete a write: q, not f + 1 (issue 14, defect C). Reads
+    /// on the read-only path (section 5.1.3) are answered from replicas' current state
+    /// on q matching replies; a write acknowledged by only f + 1 may be known to a single
+    /// correct replica, and q stale replies could then follow it. Two q sets share f + 1
+    /// replicas, at least one correct, which has executed the write: no read after a
+    /// completed write gets q matching stale replies (Castro's thesis, section 5.1.3).
+    public var writeQuorum: Int { quorum }
 
     public var cluster: ClusterBinding
     /// K: a checkpoint every K sequences.

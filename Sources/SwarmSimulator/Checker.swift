@@ -128,7 +128,7 @@ struct Checker {
         }
     }
 
-    /// S3: a result a client accepted on f + 1 matching replies is what correct replicas
+    /// S3: a result a client accepted on q matching replies is what correct replicas
     /// computed, and it is in the history.
     mutating func onClientAccepted(_ key: RequestKey, result: [UInt8], time: Int) {
         if let correct = correctResults[key], correct != result {

@@ -44,7 +44,7 @@ extension Simulation {
         }
     }
 
-    /// A verified reply goes to the client's core; a result counts once f + 1 distinct
+    /// A verified reply goes to the client's core; a result counts once q distinct
     /// replicas sent it (at least one of them is correct).
     func clientReceive(_ message: SignedMessage, client index: Int) {
         guard case let .reply(reply) = message.payload else { return }

@@ -164,7 +164,7 @@ public struct StateResponse: Hashable, Sendable {
     }
 }
 
-/// REPLY ⟨v, t, c, i, r⟩ (section 2.1); the client waits for f+1 matching replies.
+/// REPLY ⟨v, t, c, i, r⟩ (section 2.1); f + 1 matching replies prove a result; a client waits for q (Configuration.writeQuorum).
 public struct Reply: Hashable, Sendable {
     public var sender: ReplicaID
     public var view: ViewNumber

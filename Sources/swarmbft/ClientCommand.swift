@@ -13,7 +13,7 @@ func makeClient(_ topology: Topology, key: String?) throws -> SwarmClient {
     return try SwarmClient(topology: topology, certificate: certificate)
 }
 
-/// `swarmbft client`: operations on the swarm memory, answered on f + 1 matching replies.
+/// `swarmbft client`: operations on the swarm memory, answered on q matching replies.
 struct ClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",

@@ -4,7 +4,8 @@ import SwarmWire
 
 /// The client rule every client runs (section 2.1, 4.1), against hostile replies: a
 /// Byzantine replica may answer many times, name another sender, another request, or a
-/// wrong result; the client accepts only what f + 1 (read-only: q) distinct replicas say.
+/// wrong result; the client accepts only what q distinct replicas say (f + 1 would prove
+/// a result; q also keeps a completed write visible to the read-only path).
 @Suite("ClientCore: request ids, send rule, retransmission, reply quorum")
 struct ClientCoreTests {
     let configuration = try! Configuration(replicaCount: 4)
@@ -27,15 +28,31 @@ struct ClientCoreTests {
         return to
     }
 
-    @Test("f + 1 matching replies from distinct replicas accept; one replica answering f + 1 times does not")
+    @Test("q matching replies from distinct replicas complete a write; one replica answering q times does not")
     func quorumOfDistinctReplicas() {
         var client = core()
         _ = client.submit(operation: [1], now: 0, sign: sign)
         for _ in 0 ..< 5 { #expect(client.receive(reply(3, [9])) == nil, "a replica repeating itself is one vote") }
-        let accepted = client.receive(reply(1, [9]))
+        #expect(client.receive(reply(1, [9])) == nil, "f + 1 prove the result but do not complete a write")
+        let accepted = client.receive(reply(2, [9]))
         #expect(accepted == .accepted(requestID: 1, result: [9], view: 0))
         #expect(client.pending == nil)
-        #expect(client.receive(reply(2, [9])) == nil, "a late reply after the result is ignored")
+        #expect(client.receive(reply(0, [9])) == nil, "a late reply after the result is ignored")
+    }
+
+    @Test("Defect C: a write acknowledged by one correct and one Byzantine replica is not complete, so no later read-only request can miss it")
+    func writeNeedsQuorum() {
+        // Only replica 1 executed the write; Byzantine 0 acknowledges it too. On f + 1
+        // the write would complete, and a read-only get could then gather q = 3 matching
+        // stale replies from 2, 3 and 0 after the client's own write completed.
+        var client = core()
+        _ = client.submit(operation: [1], now: 0, sign: sign)
+        #expect(client.receive(reply(1, [7])) == nil)
+        #expect(client.receive(reply(0, [7])) == nil, "f + 1 = 2 acknowledgements: the write is not complete")
+        #expect(client.pending != nil)
+        #expect(configuration.writeQuorum == configuration.quorum && configuration.writeQuorum > configuration.weakQuorum)
+        // Any q sets share f + 1 replicas: the write's and a later read's meet in a correct one.
+        #expect(2 * configuration.writeQuorum - configuration.replicaCount >= configuration.faultTolerance + 1)
     }
 
     @Test("f Byzantine replicas agreeing on a wrong result never make it accepted; the correct one wins")
@@ -44,7 +61,8 @@ struct ClientCoreTests {
         _ = client.submit(operation: [1], now: 0, sign: sign)
         #expect(client.receive(reply(0, [6, 6, 6])) == nil)
         #expect(client.receive(reply(1, [1])) == nil)
-        #expect(client.receive(reply(2, [1])) == .accepted(requestID: 1, result: [1], view: 0))
+        #expect(client.receive(reply(2, [1])) == nil)
+        #expect(client.receive(reply(3, [1])) == .accepted(requestID: 1, result: [1], view: 0))
     }
 
     @Test("Replies for another client, another request, a sender that is no replica, or the wrong connection are counted and ignored")
@@ -60,7 +78,8 @@ struct ClientCoreTests {
         #expect(client.ignoredReplies == 6)
         #expect(client.repliesReceived == 0)
         #expect(client.receive(reply(1, [1]), connectedTo: 1) == nil)
-        #expect(client.receive(reply(2, [1]), connectedTo: 2) == .accepted(requestID: 1, result: [1], view: 0))
+        #expect(client.receive(reply(2, [1]), connectedTo: 2) == nil)
+        #expect(client.receive(reply(3, [1]), connectedTo: 3) == .accepted(requestID: 1, result: [1], view: 0))
     }
 
     @Test("A read-only request needs q matching replies (section 4.1)")
@@ -77,16 +96,14 @@ struct ClientCoreTests {
     func sendRule() {
         var client = core(.primaryFirst)
         #expect(targets(client.submit(operation: [1], now: 0, sign: sign)) == [0, 1, 2, 3])
-        _ = client.receive(reply(1, [1], view: 6))
-        _ = client.receive(reply(2, [1], view: 6))
+        for replier in [1, 2, 3] as [ReplicaID] { _ = client.receive(reply(replier, [1], view: 6)) }
         #expect(client.believedView == 6)
         let second = client.submit(operation: [2], now: 10, sign: sign)
         #expect(targets(second) == [2], "primary of view 6 is 6 mod 4")
         #expect(client.pending?.request.requestID == 2)
         var everyone = core(.all)
         _ = everyone.submit(operation: [1], now: 0, sign: sign)
-        _ = everyone.receive(reply(1, [1]))
-        _ = everyone.receive(reply(2, [1]))
+        for replier in [1, 2, 3] as [ReplicaID] { _ = everyone.receive(reply(replier, [1])) }
         #expect(targets(everyone.submit(operation: [2], now: 0, sign: sign)) == [0, 1, 2, 3])
         // A transport that needs no reply route (the simulator's): the very first
         // request already goes only to the primary.

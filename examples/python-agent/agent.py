@@ -4,8 +4,9 @@
     python3 agent.py --topology /tmp/swarm/topology.yaml --key /tmp/swarm/keys/client-0.key_secret
 
 It loads its certificate, connects a CURVE-authenticated DEALER to every replica's ROUTER,
-submits put and get operations, and accepts a result only when f + 1 distinct replicas
-sent the same one, each reply verified against that replica's Ed25519 key.
+submits put and get operations, and accepts a result only when q distinct replicas
+sent the same one, each reply verified against that replica's Ed25519 key (f + 1 prove
+a result; q make a completed write visible to every later read, docs/wire-protocol.md).
 """
 import argparse
 import os
@@ -27,6 +28,7 @@ class Agent:
         self.cluster_id, self.epoch = self.topology["cluster_id"], int(self.topology.get("epoch", 1))
         n = len(self.topology["replicas"])
         self.f = (n - 1) // 3
+        self.q = (n + self.f + 2) // 2  # ceil((n + f + 1) / 2)
         me = wire.read_certificate(key_path)
         self.signing_key = nacl.signing.SigningKey(me["ed25519_seed"])
         self.timeout = timeout
@@ -72,9 +74,9 @@ class Agent:
                     if client != bytes(self.signing_key.verify_key) or rid != request_id:
                         continue
                     replies[sender] = result
-                    if sum(1 for value in replies.values() if value == result) >= self.f + 1:
+                    if sum(1 for value in replies.values() if value == result) >= self.q:
                         return wire.decode_result(result)
-        raise TimeoutError(f"no f + 1 = {self.f + 1} matching replies within {self.timeout} s ({len(replies)} replies)")
+        raise TimeoutError(f"no q = {self.q} matching replies within {self.timeout} s ({len(replies)} replies)")
 
     def put(self, namespace, key, value):
         return self.submit(wire.memory_operation(wire.OP_PUT, namespace, key, value.encode()))
@@ -104,7 +106,7 @@ def main():
         if put["status"] != "ok" or got["status"] != "ok" or got["value"].decode() != decision or got["version"] != put["version"]:
             print("agent: the swarm memory did not return what was written", file=sys.stderr)
             return 1
-        print(f"agent: ok — f + 1 = {agent.f + 1} matching signed replies each time")
+        print(f"agent: ok — q = {agent.q} matching signed replies each time")
         return 0
     finally:
         agent.close()
