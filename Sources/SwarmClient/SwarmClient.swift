@@ -164,7 +164,7 @@ public final class SwarmClient {
     /// Asks one replica for its status JSON over its ROUTER.
     public func status(of replica: ReplicaID, timeoutMilliseconds: Int = 2000) throws -> String {
         guard let dealer = dealers[replica] else { throw ClientError(.configuration, "no replica \(replica)") }
-        _ = try dealer.send([NodeStatus.requestFrame])
+        _ = try dealer.send([ControlFrames.statusRequest])
         var items = [PollItem(socket: dealer, events: .pollIn)]
         let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
         while Date() < deadline {

@@ -170,7 +170,7 @@ public final class ReplicaNode {
                 if try handleControlFrames(frames) { continue }
             }
             guard frames.count == 2 else { counters.malformedFrames += 1; continue }
-            if frames[1] == NodeStatus.requestFrame {
+            if frames[1] == ControlFrames.statusRequest {
                 _ = try? mesh.router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
                 continue
             }

@@ -5,9 +5,6 @@ import SwarmWire
 /// A replica's status, as `swarmbft status` prints it and as the node writes it to
 /// `DATA_DIR/status.json` every second.
 public struct NodeStatus: Codable, Sendable {
-    /// Sent alone on a ROUTER connection, this frame asks for the status as JSON.
-    public static let requestFrame = Array("STATUS".utf8)
-
     public var replica: UInt32
     public var view: UInt64
     public var primary: UInt32

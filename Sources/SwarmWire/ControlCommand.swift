@@ -85,9 +85,12 @@ public struct ControlCommand: Sendable, Equatable {
     }
 }
 
-/// The ROUTER frames besides protocol messages and STATUS: a command, or equivocation
-/// evidence that anyone may hand a replica (it proves itself).
+/// The ROUTER frames besides protocol messages: the status request, a command, or
+/// equivocation evidence that anyone may hand a replica (it proves itself).
 public enum ControlFrames {
+    /// Sent alone on a ROUTER connection, it asks for the replica's status as JSON (the
+    /// schema is `NodeStatus`, SwarmTopology).
+    public static let statusRequest = Array("STATUS".utf8)
     public static let control = Array("CONTROL".utf8)
     /// `"EVIDENCE" <first signed frame> <second signed frame>`
     public static let evidence = Array("EVIDENCE".utf8)
