@@ -1,4 +1,5 @@
 import SwarmCore
+import SwarmFaults
 import SwarmWire
 
 /// Totals over many seeds.
@@ -54,14 +55,34 @@ public struct SweepSummary: Sendable {
 }
 
 public enum Sweep {
+    /// `--byzantine all`: seed s runs behaviour s mod 9 (every `Misbehavior` in turn) on
+    /// between 1 and f replicas drawn from the seed; the behaviours a primary shows
+    /// (equivocate, delay, forge) always include replica 0, the first primary. The
+    /// options name the choice, so a failing seed's replay command is concrete.
+    public static func rotatingByzantine(_ options: SimulationOptions, seed: UInt64) -> SimulationOptions {
+        var seeded = options
+        let behaviours = Misbehavior.allCases
+        let behaviour = behaviours[Int(seed % UInt64(behaviours.count))]
+        let n = UInt64(options.replicaCount), f = UInt64(max(1, (options.replicaCount - 1) / 3))
+        let round = seed / UInt64(behaviours.count)
+        let count = 1 + round % f
+        let first: UInt64 = [.equivocate, .delay, .forge].contains(behaviour) ? 0 : round % n
+        seeded.byzantine = behaviour
+        seeded.byzantineReplicas = (0 ..< count).map { ReplicaID((first + $0 * (n / count)) % n) }.sorted()
+        return seeded
+    }
+
     /// Runs `options` for every seed in `seeds`; every `ed25519Every`-th seed runs with
     /// real Ed25519 instead of the test signer, so each sweep covers production crypto.
-    public static func run(_ options: SimulationOptions, seeds: some Sequence<UInt64>, ed25519Every: UInt64 = 50, progress: ((Int, SimulationResult) -> Void)? = nil)
-        -> SweepSummary
-    {
+    /// With `rotateByzantine`, each seed gets its Byzantine behaviour and replicas from
+    /// `rotatingByzantine`.
+    public static func run(
+        _ options: SimulationOptions, seeds: some Sequence<UInt64>, ed25519Every: UInt64 = 50, rotateByzantine: Bool = false,
+        progress: ((Int, SimulationResult) -> Void)? = nil
+    ) -> SweepSummary {
         var summary = SweepSummary()
         for seed in seeds {
-            var seeded = options
+            var seeded = rotateByzantine ? rotatingByzantine(options, seed: seed) : options
             seeded.seed = seed
             if ed25519Every > 0, seed % ed25519Every == 0 { seeded.keyScheme = .ed25519 }
             let result = Simulation.run(seeded)

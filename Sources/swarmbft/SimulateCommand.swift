@@ -19,7 +19,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "First seed.") var firstSeed: UInt64 = 1
     @Option(help: "Run exactly this seed.") var seed: UInt64?
     @Option(help: "Replica ids 0..<N get a twin sharing their key.") var twins = 0
-    @Option(help: "Byzantine behaviour: \(Misbehavior.names).") var byzantine: String?
+    @Option(help: "Byzantine behaviour: \(Misbehavior.names), or all (seed s runs behaviour s mod 9 on 1 to f replicas the seed picks).") var byzantine: String?
     @Option(help: "Comma-separated ids of the Byzantine replicas.") var byzantineReplicas = "0"
     @Option(help: "Clients per run.") var clients = 4
     @Option(help: "Requests per client.") var requests = 8
@@ -57,7 +57,8 @@ struct SimulateCommand: ParsableCommand {
         }
         var options = SimulationOptions(replicaCount: replicas)
         options.twins = twins
-        if let byzantine {
+        let rotate = byzantine == "all"
+        if let byzantine, !rotate {
             guard let behavior = Misbehavior(rawValue: byzantine) else {
                 throw ValidationError("unknown Byzantine behaviour '\(byzantine)'; choose one of \(Misbehavior.names)")
             }
@@ -79,6 +80,7 @@ struct SimulateCommand: ParsableCommand {
         guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4") }
 
         if let seed {
+            if rotate { options = Sweep.rotatingByzantine(options, seed: seed) }
             options.seed = seed
             let result = Simulation.run(options)
             if trace { result.trace.forEach { print($0) } }
@@ -92,7 +94,7 @@ struct SimulateCommand: ParsableCommand {
 
         let started = Date()
         let range = firstSeed ..< firstSeed + UInt64(seeds)
-        let summary = Sweep.run(options, seeds: range, ed25519Every: ed25519 ? 1 : 50) { done, result in
+        let summary = Sweep.run(options, seeds: range, ed25519Every: ed25519 ? 1 : 50, rotateByzantine: rotate) { done, result in
             if !result.passed {
                 FileHandle.standardError.write(
                     Data("\nseed \(result.options.seed) FAILED: \(result.violations.first.map(\.description) ?? "")\n  replay: \(result.options.replayCommand)\n".utf8))

@@ -43,6 +43,20 @@ struct ByzantineScenarioTests {
         #expect(summary.monitorFlooding.isEmpty, "flooding named: \(summary.monitorFlooding)")
     }
 
+    @Test("--byzantine all (CI slice): every behaviour in turn, n = 4 and n = 7 with up to f Byzantine replicas: S1–S4 and L1 hold")
+    func everyBehaviourInTurn() {
+        for (n, count) in [(4, 180), (7, 54)] {
+            let summary = Sweep.run(SimulationOptions(replicaCount: n), seeds: seeds(count), rotateByzantine: true)
+            #expect(summary.violations == 0, "n = \(n): \(describe(summary))")
+            #expect(summary.seeds == seeds(count).count)
+        }
+        // The rotation covers every behaviour, at most f replicas, the primary for a primary's lies.
+        let chosen = (UInt64(0) ..< 36).map { Sweep.rotatingByzantine(SimulationOptions(replicaCount: 7), seed: $0) }
+        #expect(Set(chosen.compactMap(\.byzantine)) == Set(Misbehavior.allCases))
+        #expect(chosen.allSatisfy { (1 ... 2).contains($0.byzantineReplicas.count) && Set($0.byzantineReplicas).count == $0.byzantineReplicas.count })
+        #expect(chosen.filter { [.equivocate, .delay, .forge].contains($0.byzantine!) }.allSatisfy { $0.byzantineReplicas.contains(0) })
+    }
+
     @Test("ACCEPTANCE 8 (SIM): a replica flooding validly signed far-future messages is named by the monitor in ≥ 99 % of runs; S1–S4 and L1 hold")
     func monitorNamesFlooder() {
         let summary = Sweep.run(SimulationOptions(replicaCount: 4, byzantine: .flood, byzantineReplicas: [1]), seeds: seeds(100))
