@@ -74,6 +74,9 @@ extension Replica {
         // with the same NEW-VIEW, never computes a second one (issue 14, defects A and E).
         let entered = (durable.signed.filter { $0.kind == .newView } + [durable.enteredNewView].compactMap { $0 })
             .max { Self.viewOfNewView($0) < Self.viewOfNewView($1) }
+        if let entered, Self.viewOfNewView(entered) > headroom {
+            throw ServiceError("durable NEW-VIEW for view \(Self.viewOfNewView(entered)) is beyond any view a replica can reach")
+        }
         if let entered, Self.viewOfNewView(entered) >= view {
             if Self.viewOfNewView(entered) > view || status == .changingView {
                 reenteringNewView = entered

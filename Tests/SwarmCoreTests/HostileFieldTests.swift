@@ -109,6 +109,13 @@ struct HostileFieldTests {
         #expect(throws: Never.self, "the control: the same snapshot at a reachable sequence restores") {
             try Replica(restoring: sane, configuration: h.configuration, id: 0, crypto: h.keys.crypto(for: 0), service: SwarmMemory())
         }
+        // The same for a NEW-VIEW the log says this replica entered (WAL tag 8).
+        var entered = DurableState()
+        let farView = NewView(sender: h.configuration.primary(of: .max), view: .max, viewChanges: [], prePrepares: [])
+        entered.apply(.enteredNewView(h.sign(.newView(farView), as: farView.sender)))
+        #expect(throws: ServiceError.self) {
+            try Replica(restoring: entered, configuration: h.configuration, id: 0, crypto: h.keys.crypto(for: 0), service: SwarmMemory())
+        }
         var checkpoint = DurableState()
         let unreachable = UInt64.max - UInt64.max % h.configuration.checkpointInterval
         checkpoint.apply(.stableCheckpoint(StableCheckpoint(sequence: unreachable, stateDigest: Digest(bytes: [UInt8](repeating: 0, count: 32)), proof: [], snapshot: snapshot)))
