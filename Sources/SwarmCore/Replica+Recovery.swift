@@ -123,12 +123,8 @@ extension Replica {
         view = m.view
         status = .changingView
         let restoredLastAssigned = lastAssigned
-        let payloads = m.viewChanges.compactMap { vc -> ViewChange? in
-            guard case let .viewChange(change) = vc.payload else { return nil }
-            return change
-        }
         if m.sender == id { out.append(.broadcast(message)) }
-        enterView(message, plan: NewViewPlan.compute(from: payloads, nullDigest: nullDigest), prePrepares: m.prePrepares, &out)
+        enterView(message, plan: newViewPlan(from: m.viewChanges), prePrepares: m.prePrepares, &out)
         if m.sender == id { lastAssigned = max(lastAssigned, restoredLastAssigned) }
     }
 

@@ -125,14 +125,20 @@ extension Replica {
 
     var nullDigest: Digest { batchDigest([]) }
 
-    /// The new primary builds NEW-VIEW ⟨v+1, V, O⟩ from q view changes and enters the view.
-    mutating func sendNewView(_ viewChanges: [SignedMessage], _ out: inout [Directive]) {
-        precondition(primary == id && status == .changingView, "only the new primary sends NEW-VIEW")
+    /// What a set V of signed VIEW-CHANGEs determines (min-s, max-s, O): the one
+    /// computation the new primary, each backup and a restarted replica share.
+    func newViewPlan(from viewChanges: [SignedMessage]) -> NewViewPlan {
         let payloads = viewChanges.compactMap { message -> ViewChange? in
             guard case let .viewChange(m) = message.payload else { return nil }
             return m
         }
-        let plan = NewViewPlan.compute(from: payloads, nullDigest: nullDigest)
+        return NewViewPlan.compute(from: payloads, nullDigest: nullDigest)
+    }
+
+    /// The new primary builds NEW-VIEW ⟨v+1, V, O⟩ from q view changes and enters the view.
+    mutating func sendNewView(_ viewChanges: [SignedMessage], _ out: inout [Directive]) {
+        precondition(primary == id && status == .changingView, "only the new primary sends NEW-VIEW")
+        let plan = newViewPlan(from: viewChanges)
         let prePrepares = plan.proposals.map { proposal in
             sign(.prePrepare(PrePrepare(sender: id, view: view, sequence: proposal.sequence, digest: proposal.digest, batch: proposal.batch)))
         }
@@ -157,11 +163,7 @@ extension Replica {
             out.append(.alert(.invalidViewChange(sender: m.sender, view: m.view, reason: reason)))
             return
         }
-        let payloads = m.viewChanges.compactMap { message -> ViewChange? in
-            guard case let .viewChange(vc) = message.payload else { return nil }
-            return vc
-        }
-        let plan = NewViewPlan.compute(from: payloads, nullDigest: nullDigest)
+        let plan = newViewPlan(from: m.viewChanges)
         if m.view != view {
             for sequence in slots.keys { slots[sequence]!.resetVotesForNewView() }
         }
@@ -182,11 +184,7 @@ extension Replica {
             if let reason = validateViewChange(vc) { return "V holds an invalid VIEW-CHANGE from \(vc.sender): \(reason)" }
         }
         guard senders.count >= configuration.quorum else { return "V holds \(senders.count) VIEW-CHANGEs, a quorum is \(configuration.quorum)" }
-        let payloads = m.viewChanges.compactMap { message -> ViewChange? in
-            guard case let .viewChange(vc) = message.payload else { return nil }
-            return vc
-        }
-        let plan = NewViewPlan.compute(from: payloads, nullDigest: nullDigest)
+        let plan = newViewPlan(from: m.viewChanges)
         guard m.prePrepares.count == plan.proposals.count else { return "O holds \(m.prePrepares.count) PRE-PREPAREs, V determines \(plan.proposals.count)" }
         for (message, proposal) in zip(m.prePrepares, plan.proposals) {
             guard case let .prePrepare(pp) = message.payload, pp.sender == m.sender, pp.view == m.view,
