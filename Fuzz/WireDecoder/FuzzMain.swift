@@ -96,8 +96,8 @@ func fuzzFrame(_ bytes: [UInt8]) {
         fuzzMemoryOperation(m.operation)
     case let .reply(m):
         fuzzMemoryResult(m.result)
-    case let .stateResponse(m):
-        fuzzSnapshot(m.snapshot)
+    case let .stateChunk(m):
+        fuzzSnapshot(m.bytes)
     default:
         break
     }
@@ -144,6 +144,8 @@ func nestedMessages(_ payload: Payload) -> [SignedMessage] {
         return m.checkpointProof + m.entries.flatMap { [$0.prePrepare] + $0.commits }
     case let .evidence(m):
         return [m.first, m.second]
+    case .stateChunkRequest, .stateChunk:
+        return []
     }
 }
 

@@ -208,8 +208,15 @@ struct CorpusMaker {
             )
         }
         let snapshot = replicaSnapshot()
-        add("state-response", signed(.stateResponse(StateResponse(sender: 0, nonce: 0xDEAD_BEEF, checkpointSequence: 100, checkpointProof: checkpointProof(sequence: 100), snapshot: snapshot, entries: entries))).frame)
-        add("state-response-entries-only", signed(.stateResponse(StateResponse(sender: 1, nonce: 7, checkpointSequence: 95, checkpointProof: [], snapshot: [], entries: [entries[0]]))).frame)
+        // The manifest of `snapshot` in chunks of 16 bytes, then one chunk of it.
+        let chunkDigests = stride(from: 0, to: snapshot.count, by: 16).map { _ in digest(0x5A) }
+        let manifest = StateManifest(totalBytes: UInt64(snapshot.count), chunkBytes: 16, chunkDigests: chunkDigests)
+        add(
+            "state-response",
+            signed(.stateResponse(StateResponse(sender: 0, nonce: 0xDEAD_BEEF, checkpointSequence: 100, checkpointProof: checkpointProof(sequence: 100), manifest: manifest, entries: entries))).frame)
+        add("state-response-entries-only", signed(.stateResponse(StateResponse(sender: 1, nonce: 7, checkpointSequence: 95, checkpointProof: [], manifest: nil, entries: [entries[0]]))).frame)
+        add("state-chunk-request", signed(.stateChunkRequest(StateChunkRequest(sender: 2, nonce: 0xDEAD_BEEF, checkpointSequence: 100, index: 1))).frame)
+        add("state-chunk", signed(.stateChunk(StateChunk(sender: 0, nonce: 0xDEAD_BEEF, checkpointSequence: 100, index: 0, bytes: Array(snapshot.prefix(16))))).frame)
 
         // REPLY with swarm-memory results
         add("reply-ok", signed(.reply(Reply(sender: 1, view: 0, client: client(1), requestID: 10, result: MemoryResult(status: .ok, version: 4, value: Array("busy".utf8)).encoded()))).frame)

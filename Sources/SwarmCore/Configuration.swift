@@ -46,6 +46,10 @@ public struct Configuration: Sendable, Equatable {
     public var retransmitTicks: Int
     /// A state request without an answer is sent to another replica after this long.
     public var stateTransferTimeoutTicks: Int
+    /// The chunk size of the partition tree over a checkpointed state (section 5.3.2).
+    /// Part of what a state digest means, so one value for the whole cluster; a chunk
+    /// travels in one STATE-CHUNK, so it is at most `wireLimits.maxChunkBytes`.
+    public var stateChunkBytes: Int
     /// Client requests queued at the primary; more are dropped and counted.
     public var maxPendingRequests: Int
     /// Views more than this far ahead of the current one are ignored, so a flood of
@@ -75,6 +79,7 @@ public struct Configuration: Sendable, Equatable {
         maxViewChangeTimeoutTicks: Int = 640,
         retransmitTicks: Int = 10,
         stateTransferTimeoutTicks: Int = 20,
+        stateChunkBytes: Int = 1 << 20,
         maxPendingRequests: Int = 4096,
         maxViewsAhead: UInt64 = 64,
         wireLimits: WireLimits = .standard,
@@ -108,6 +113,13 @@ public struct Configuration: Sendable, Equatable {
             throw ConfigurationError(
                 "watermark window L = \(watermarkWindow) exceeds the wire limit of \(wireLimits.maxPreparedCertificates) prepared certificates per VIEW-CHANGE")
         }
+        guard stateChunkBytes >= 1, stateChunkBytes <= wireLimits.maxChunkBytes, stateChunkBytes <= wireLimits.maxFrameBytes / 2 else {
+            throw ConfigurationError("state chunk of \(stateChunkBytes) bytes must be between 1 and the wire limit \(min(wireLimits.maxChunkBytes, wireLimits.maxFrameBytes / 2))")
+        }
+        guard (wireLimits.maxSnapshotBytes + stateChunkBytes - 1) / stateChunkBytes <= wireLimits.maxStateChunks else {
+            throw ConfigurationError(
+                "a state of \(wireLimits.maxSnapshotBytes) bytes in chunks of \(stateChunkBytes) needs more than the wire limit of \(wireLimits.maxStateChunks) chunks")
+        }
         guard maxBatchRequests >= 1, maxBatchRequests <= wireLimits.maxBatchRequests else {
             throw ConfigurationError("batch limit \(maxBatchRequests) must be between 1 and the wire limit \(wireLimits.maxBatchRequests)")
         }
@@ -137,6 +149,7 @@ public struct Configuration: Sendable, Equatable {
         self.maxViewChangeTimeoutTicks = maxViewChangeTimeoutTicks
         self.retransmitTicks = retransmitTicks
         self.stateTransferTimeoutTicks = stateTransferTimeoutTicks
+        self.stateChunkBytes = stateChunkBytes
         self.maxPendingRequests = maxPendingRequests
         self.maxViewsAhead = maxViewsAhead
         self.wireLimits = wireLimits

@@ -61,6 +61,8 @@ public enum Alert: Sendable, Equatable {
     case divergedFromCheckpoint(sequence: SequenceNumber)
     case stateTransferStarted(from: ReplicaID, lastExecuted: SequenceNumber)
     case stateTransferCompleted(lastExecuted: SequenceNumber)
+    /// A replica answered a chunk request with bytes that are not the certified chunk.
+    case invalidStateChunk(sender: ReplicaID, sequence: SequenceNumber, index: UInt32)
     /// Equivocation evidence verified against this cluster and the replicas' keys, against a
     /// replica not yet quarantined (the protection level's response follows).
     case evidenceVerified(SignedSlot, cause: QuarantineCause)

@@ -65,6 +65,13 @@ public struct DurableState: Sendable, Equatable {
 
     public var isEmpty: Bool { self == DurableState() }
 
+    /// Fills in the snapshot of the stable checkpoint, for a log that keeps snapshots
+    /// apart (DurableRecordCodec.Tag.stableCheckpointApart).
+    public mutating func attachSnapshot(_ snapshot: [UInt8]) {
+        precondition(stable != nil, "a snapshot belongs to a stable checkpoint")
+        stable!.snapshot = snapshot
+    }
+
     public mutating func apply(_ record: DurableRecord) {
         switch record {
         case let .view(view, changing):

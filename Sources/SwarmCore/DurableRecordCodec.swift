@@ -6,9 +6,14 @@ import SwarmWire
 public enum DurableRecordCodec {
     enum Tag: UInt8 {
         case view = 1, signed = 2, accepted = 3, prepared = 4, committed = 5, stableCheckpoint = 6, quarantined = 7, enteredNewView = 8
+        /// A stable checkpoint whose snapshot is kept in a file of its own (the node's log):
+        /// the record names it by sequence and the restore checks it against the digest.
+        case stableCheckpointApart = 9
     }
 
-    public static func encode(_ record: DurableRecord) -> [UInt8] {
+    /// `snapshotApart`: a stable checkpoint is written without its snapshot, which the
+    /// caller keeps elsewhere (WriteAheadLog: a file per checkpoint, beside the log).
+    public static func encode(_ record: DurableRecord, snapshotApart: Bool = false) -> [UInt8] {
         var writer = ByteWriter(capacity: 256)
         func frames(_ messages: [SignedMessage]) {
             writer.u32(UInt32(messages.count))
@@ -34,11 +39,11 @@ public enum DurableRecordCodec {
             writer.lengthPrefixed(entry.prePrepare.frame)
             frames(entry.commits)
         case let .stableCheckpoint(checkpoint):
-            writer.u8(Tag.stableCheckpoint.rawValue)
+            writer.u8((snapshotApart ? Tag.stableCheckpointApart : Tag.stableCheckpoint).rawValue)
             writer.u64(checkpoint.sequence)
             writer.digest(checkpoint.stateDigest)
             frames(checkpoint.proof)
-            writer.lengthPrefixed(checkpoint.snapshot)
+            if snapshotApart { writer.u64(UInt64(checkpoint.snapshot.count)) } else { writer.lengthPrefixed(checkpoint.snapshot) }
         case let .quarantined(replicas):
             writer.u8(Tag.quarantined.rawValue)
             writer.u32(UInt32(replicas.count))
@@ -50,7 +55,9 @@ public enum DurableRecordCodec {
         return writer.bytes
     }
 
-    public static func decode(_ bytes: [UInt8], limits: WireLimits = .standard) throws(WireError) -> DurableRecord {
+    /// `snapshotApart` is told the sequence and length of a checkpoint whose snapshot is
+    /// kept apart; the record it returns has an empty snapshot for the caller to fill.
+    public static func decode(_ bytes: [UInt8], limits: WireLimits = .standard, snapshotApart: ((SequenceNumber, Int) -> Void)? = nil) throws(WireError) -> DurableRecord {
         var reader = ByteReader(bytes)
         func frame(_ what: StaticString) throws(WireError) -> SignedMessage {
             try WireCodec.decode(try reader.lengthPrefixed(limit: limits.maxFrameBytes, what), limits: limits)
@@ -87,6 +94,14 @@ public enum DurableRecordCodec {
             let proof = try frames("checkpoint proof")
             let snapshot = try reader.lengthPrefixed(limit: limits.maxSnapshotBytes, "snapshot")
             record = .stableCheckpoint(StableCheckpoint(sequence: sequence, stateDigest: digest, proof: proof, snapshot: snapshot))
+        case .stableCheckpointApart:
+            let sequence = try reader.u64("sequence")
+            let digest = try reader.digest("state digest")
+            let proof = try frames("checkpoint proof")
+            let length = try reader.u64("snapshot length")
+            guard length <= UInt64(limits.maxSnapshotBytes) else { throw WireError(.lengthOverLimit, "snapshot: \(length) bytes, limit \(limits.maxSnapshotBytes)") }
+            record = .stableCheckpoint(StableCheckpoint(sequence: sequence, stateDigest: digest, proof: proof, snapshot: []))
+            snapshotApart?(sequence, Int(length))
         case .quarantined:
             // At most f of n ≤ maxVotesPerCertificate replicas; the restore filters the ids.
             let count = try reader.count(limit: limits.maxVotesPerCertificate, minimumElementBytes: 4, "quarantined replicas")

@@ -6,8 +6,9 @@ extension Replica {
     mutating func takeCheckpoint(_ sequence: SequenceNumber, _ out: inout [Directive]) {
         precondition(sequence == lastExecuted, "a checkpoint is of the state just after `sequence`")
         let snapshot = ReplicaSnapshot.encode(clients: clients, service: service)
-        let digest = crypto.digest(snapshot)
-        ownCheckpoints[sequence] = OwnCheckpoint(digest: digest, snapshot: snapshot)
+        let manifest = stateManifest(of: snapshot)
+        let digest = stateDigest(of: manifest)
+        ownCheckpoints[sequence] = OwnCheckpoint(digest: digest, manifest: manifest, snapshot: snapshot)
         let checkpoint = sign(.checkpoint(Checkpoint(sender: id, sequence: sequence, stateDigest: digest)))
         checkpointVotes[sequence, default: [:]][id] = checkpoint
         out.append(.broadcast(checkpoint))
@@ -49,7 +50,9 @@ extension Replica {
         guard let (digest, proof) = byDigest.first(where: { $0.value.count >= configuration.quorum }) else { return }
         if let own = ownCheckpoints[sequence] {
             if own.digest == digest {
-                makeStable(StableCheckpoint(sequence: sequence, stateDigest: digest, proof: Array(proof.prefix(configuration.quorum)), snapshot: own.snapshot), &out)
+                makeStable(
+                    StableCheckpoint(sequence: sequence, stateDigest: digest, proof: Array(proof.prefix(configuration.quorum)), snapshot: own.snapshot), manifest: own.manifest,
+                    &out)
             } else {
                 out.append(.alert(.divergedFromCheckpoint(sequence: sequence)))
                 startStateTransfer(candidates: proof.compactMap(\.payload.replicaSender), &out)
@@ -60,10 +63,11 @@ extension Replica {
     }
 
     /// Moves the low watermark to a stable checkpoint and discards the log at and below it.
-    mutating func makeStable(_ checkpoint: StableCheckpoint, propose: Bool = true, _ out: inout [Directive]) {
+    mutating func makeStable(_ checkpoint: StableCheckpoint, manifest: StateManifest, propose: Bool = true, _ out: inout [Directive]) {
         precondition(checkpoint.sequence > stable.sequence, "stable checkpoints only move forward")
         precondition(checkpoint.sequence <= lastExecuted, "a stable checkpoint this replica has not reached needs state transfer")
         stable = checkpoint
+        stableManifest = manifest
         out.append(.persist(.stableCheckpoint(checkpoint)))
         out.append(.stableCheckpoint(sequence: checkpoint.sequence, stateDigest: checkpoint.stateDigest))
         slots = slots.filter { $0.key > checkpoint.sequence }

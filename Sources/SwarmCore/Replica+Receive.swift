@@ -39,6 +39,8 @@ extension Replica {
         case let .newView(m): onNewView(message, m, &out)
         case let .stateRequest(m): onStateRequest(m, &out)
         case let .stateResponse(m): onStateResponse(m, &out)
+        case let .stateChunkRequest(m): onStateChunkRequest(m, &out)
+        case let .stateChunk(m): onStateChunk(m, &out)
         case .reply, .evidence: metrics.drop(.unexpected)
         }
         let proven = provenThisMessage

@@ -21,9 +21,16 @@ extension Replica {
             do { decoded = try ReplicaSnapshot.decode(checkpoint.snapshot, limits: configuration.wireLimits) } catch {
                 throw ServiceError("durable checkpoint \(checkpoint.sequence) is malformed: \(error)")
             }
+            // The state must be the one q replicas certified: a log is input, and a state
+            // that is not would make this replica sign CHECKPOINTs no one else matches.
+            let manifest = stateManifest(of: checkpoint.snapshot)
+            guard stateDigest(of: manifest) == checkpoint.stateDigest else {
+                throw ServiceError("durable checkpoint \(checkpoint.sequence): its state does not hash to its certified digest")
+            }
             try self.service.restore(decoded.service)
             clients = decoded.clients
             stable = checkpoint
+            stableManifest = manifest
             lastExecuted = checkpoint.sequence
             lastAssigned = checkpoint.sequence
         }

@@ -24,6 +24,7 @@ extension Replica {
     /// fetch what we missed.
     mutating func stateTransferTick(_ out: inout [Directive]) {
         if let transfer = stateTransfer {
+            if transfer.fetch != nil { return chunkFetchTick(&out) }
             guard now >= transfer.deadline else { return }
             var next = (transfer.target + 1) % ReplicaID(configuration.replicaCount)
             if next == id { next = (next + 1) % ReplicaID(configuration.replicaCount) }
@@ -37,8 +38,9 @@ extension Replica {
         startStateTransfer(candidates: ahead.keys.sorted(), &out)
     }
 
-    /// STATE-REQUEST: answers with the stable checkpoint (if the requester is behind it)
-    /// and the committed batches after it, each with its commit certificate.
+    /// STATE-REQUEST: answers with the manifest of the stable checkpoint (if the requester
+    /// is behind it) and the committed batches after it, each with its commit certificate.
+    /// The state itself goes out chunk by chunk, on request (Replica+StateChunks.swift).
     mutating func onStateRequest(_ m: StateRequest, _ out: inout [Directive]) {
         if let last = stateResponseTick[m.sender], now - last < configuration.retransmitTicks / 2 {
             metrics.drop(.duplicate)
@@ -65,46 +67,73 @@ extension Replica {
             nonce: m.nonce,
             checkpointSequence: includeSnapshot ? stable.sequence : m.lastExecuted,
             checkpointProof: includeSnapshot ? stable.proof : [],
-            snapshot: includeSnapshot ? stable.snapshot : [],
+            manifest: includeSnapshot ? stableManifest : nil,
             entries: entries
         )
         out.append(.send(sign(.stateResponse(response)), to: m.sender))
     }
 
-    /// STATE-RESPONSE: the snapshot must hash to the digest that q signed CHECKPOINTs
+    /// STATE-RESPONSE: the manifest must hash to the digest that q signed CHECKPOINTs
     /// certify, and every entry must carry a valid commit certificate; nothing else is
     /// trusted, so a Byzantine responder can at worst waste a retry.
     mutating func onStateResponse(_ m: StateResponse, _ out: inout [Directive]) {
-        guard let transfer = stateTransfer, transfer.nonce == m.nonce, transfer.target == m.sender else {
+        guard let transfer = stateTransfer, transfer.nonce == m.nonce, transfer.target == m.sender, transfer.fetch == nil else {
             metrics.drop(.unexpected)
             return
         }
-        let before = lastExecuted
-        if !m.snapshot.isEmpty, m.checkpointSequence > lastExecuted {
-            guard installSnapshot(m, &out) else {
+        if let manifest = m.manifest, m.checkpointSequence > lastExecuted {
+            guard let digest = certifiedStateDigest(manifest, sequence: m.checkpointSequence, proof: m.checkpointProof) else {
                 metrics.drop(.invalidStateResponse)
                 return
             }
+            beginChunkFetch(
+                ChunkFetch(
+                    sequence: m.checkpointSequence, proof: m.checkpointProof, digest: digest, manifest: manifest, entries: m.entries, entriesFrom: m.sender,
+                    missing: Array(manifest.chunkDigests.indices), sources: []), responder: m.sender, &out)
+            return
         }
-        for entry in m.entries {
+        let before = lastExecuted
+        applyCommittedEntries(m.entries, from: m.sender, &out)
+        finishStateTransfer(before: before, from: m.sender, &out)
+    }
+
+    /// The digest q CHECKPOINTs certify for `sequence`, if `manifest` is the one it names
+    /// and describes a state this replica may hold.
+    func certifiedStateDigest(_ manifest: StateManifest, sequence: SequenceNumber, proof: [SignedMessage]) -> Digest? {
+        guard sequence % configuration.checkpointInterval == 0,
+            manifest.chunkBytes == UInt32(configuration.stateChunkBytes), manifest.isWellFormed,
+            manifest.totalBytes <= UInt64(configuration.wireLimits.maxSnapshotBytes),
+            let digest = verifyCheckpointProof(proof, sequence: sequence),
+            stateDigest(of: manifest) == digest
+        else { return nil }
+        return digest
+    }
+
+    /// Executes committed batches that follow `lastExecuted`, each checked for its commit
+    /// certificate; the first invalid one ends the list.
+    mutating func applyCommittedEntries(_ entries: [CommittedEntry], from sender: ReplicaID, _ out: inout [Directive]) {
+        for entry in entries {
             guard case let .prePrepare(pp) = entry.prePrepare.payload else { break }
             guard pp.sequence == lastExecuted + 1 else { continue }
             guard inWindow(pp.sequence) else { break }
             if let reason = validateCommittedEntry(entry, pp) {
                 metrics.drop(.invalidStateResponse)
-                out.append(.alert(.invalidViewChange(sender: m.sender, view: pp.view, reason: "state transfer entry: \(reason)")))
+                out.append(.alert(.invalidViewChange(sender: sender, view: pp.view, reason: "state transfer entry: \(reason)")))
                 break
             }
             slots[pp.sequence, default: Slot()].committed = entry
             out.append(.persist(.committed(entry)))
             executeReady(&out, recovered: true)
         }
+    }
+
+    mutating func finishStateTransfer(before: SequenceNumber, from sender: ReplicaID, _ out: inout [Directive]) {
         // What this replica already held committed above the installed snapshot runs
         // too, whether or not the answer carried entries.
         executeReady(&out, recovered: true)
         stateTransfer = nil
         if lastExecuted == before {
-            peerProgress[m.sender] = min(peerProgress[m.sender] ?? 0, lastExecuted)
+            peerProgress[sender] = min(peerProgress[sender] ?? 0, lastExecuted)
         }
         if lastExecuted > before {
             out.append(.alert(.stateTransferCompleted(lastExecuted: lastExecuted)))
@@ -113,22 +142,21 @@ extension Replica {
         }
     }
 
-    mutating func installSnapshot(_ m: StateResponse, _ out: inout [Directive]) -> Bool {
-        guard m.checkpointSequence % configuration.checkpointInterval == 0,
-            let digest = verifyCheckpointProof(m.checkpointProof, sequence: m.checkpointSequence),
-            crypto.digest(m.snapshot) == digest,
-            let decoded = try? ReplicaSnapshot.decode(m.snapshot, limits: configuration.wireLimits)
-        else { return false }
+    /// Installs a fetched state whose manifest q CHECKPOINTs certify (every chunk was
+    /// checked on arrival); false if the certified state does not decode, which only a
+    /// quorum with a correct replica could have signed: a programmer error elsewhere.
+    mutating func installSnapshot(_ fetch: ChunkFetch, snapshot: [UInt8], _ out: inout [Directive]) -> Bool {
+        guard let decoded = try? ReplicaSnapshot.decode(snapshot, limits: configuration.wireLimits) else { return false }
         var restored = service
         do { try restored.restore(decoded.service) } catch { return false }
         service = restored
         clients = decoded.clients
-        lastExecuted = m.checkpointSequence
+        lastExecuted = fetch.sequence
         lastProgressTick = now
         for (client, record) in clients { pool.executed(client: client, requestID: record.lastRequestID) }
         if pool.isEmpty { requestDeadline = nil }
-        let checkpoint = StableCheckpoint(sequence: m.checkpointSequence, stateDigest: digest, proof: m.checkpointProof, snapshot: m.snapshot)
-        makeStable(checkpoint, &out)
+        let checkpoint = StableCheckpoint(sequence: fetch.sequence, stateDigest: fetch.digest, proof: fetch.proof, snapshot: snapshot)
+        makeStable(checkpoint, manifest: fetch.manifest, &out)
         return true
     }
 

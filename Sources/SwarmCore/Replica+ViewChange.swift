@@ -250,7 +250,9 @@ extension Replica {
         lastAssigned = max(plan.maxSequence, plan.minSequence, stable.sequence)
         if plan.minSequence > stable.sequence {
             if let own = ownCheckpoints[plan.minSequence], verifyCheckpointProof(plan.checkpointProof, sequence: plan.minSequence) == own.digest {
-                makeStable(StableCheckpoint(sequence: plan.minSequence, stateDigest: own.digest, proof: plan.checkpointProof, snapshot: own.snapshot), propose: false, &out)
+                makeStable(
+                    StableCheckpoint(sequence: plan.minSequence, stateDigest: own.digest, proof: plan.checkpointProof, snapshot: own.snapshot), manifest: own.manifest,
+                    propose: false, &out)
             } else if lastExecuted < plan.minSequence {
                 startStateTransfer(candidates: plan.checkpointProof.compactMap(\.payload.replicaSender), &out)
             }

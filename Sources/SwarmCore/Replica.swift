@@ -29,6 +29,11 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     /// h, the sequence of the last stable checkpoint.
     public var lowWatermark: SequenceNumber { stable.sequence }
     public internal(set) var stable: StableCheckpoint
+    /// The partition tree of `stable.snapshot`; its digest is `stable.stateDigest`.
+    public internal(set) var stableManifest: StateManifest
+    /// Verified chunks of a transfer given up (its responders moved on); the next transfer
+    /// reuses them. At most one state's chunks.
+    var abandonedChunks: [Digest: [UInt8]] = [:]
     public internal(set) var lastExecuted: SequenceNumber = 0
     /// The highest sequence this replica assigned as primary in the current view.
     var lastAssigned: SequenceNumber = 0
@@ -62,6 +67,8 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     var nonceCounter: UInt64 = 0
     var newViewForwardedTick: [ReplicaID: Int] = [:]
     var stateResponseTick: [ReplicaID: Int] = [:]
+    /// Chunks answered per requester in the current tick (bounded: one entry per replica).
+    var chunksServed: [ReplicaID: (tick: Int, count: Int)] = [:]
     /// Per replica, the highest view of a validly signed normal-case message it sent that
     /// was above ours (bounded: one entry per replica).
     var higherViewSeen: [ReplicaID: ViewNumber] = [:]
@@ -89,7 +96,10 @@ public struct Replica<Service: ReplicatedService>: Sendable {
         self.viewChangeTimeoutTicks = configuration.viewChangeTimeoutTicks
         self.nextRetransmitTick = configuration.retransmitTicks
         let snapshot = ReplicaSnapshot.encode(clients: [:], service: service)
-        self.stable = StableCheckpoint(sequence: 0, stateDigest: crypto.digest(snapshot), proof: [], snapshot: snapshot)
+        self.stable = StableCheckpoint(sequence: 0, stateDigest: Digest(bytes: [UInt8](repeating: 0, count: Digest.byteCount)), proof: [], snapshot: snapshot)
+        self.stableManifest = StateManifest(totalBytes: 0, chunkBytes: UInt32(configuration.stateChunkBytes), chunkDigests: [])
+        self.stableManifest = stateManifest(of: snapshot)
+        self.stable.stateDigest = stateDigest(of: stableManifest)
     }
 
     public var primary: ReplicaID { configuration.primary(of: view) }
@@ -98,7 +108,7 @@ public struct Replica<Service: ReplicatedService>: Sendable {
 
     /// The digest of this replica's current state (client table and service).
     public func currentStateDigest() -> Digest {
-        crypto.digest(ReplicaSnapshot.encode(clients: clients, service: service))
+        stateDigest(of: stateManifest(of: ReplicaSnapshot.encode(clients: clients, service: service)))
     }
 
     /// Requests waiting at this replica (for status displays and tests).
@@ -108,6 +118,7 @@ public struct Replica<Service: ReplicatedService>: Sendable {
 
 struct OwnCheckpoint: Sendable {
     var digest: Digest
+    var manifest: StateManifest
     var snapshot: [UInt8]
 }
 
@@ -158,6 +169,33 @@ struct StateTransferProgress: Sendable {
     var target: ReplicaID
     var deadline: Int
     var attempts: Int
+    /// Set once a certified manifest arrived: the chunks still to fetch.
+    var fetch: ChunkFetch?
+}
+
+/// A state being fetched chunk by chunk (Replica+StateChunks.swift). Bounded: at most one
+/// manifest's chunks, `maxChunksInFlight` requests outstanding.
+struct ChunkFetch: Sendable {
+    struct Outstanding: Sendable {
+        var source: ReplicaID
+        var deadline: Int
+    }
+
+    var sequence: SequenceNumber
+    var proof: [SignedMessage]
+    var digest: Digest
+    var manifest: StateManifest
+    /// The committed batches after the checkpoint that came with the manifest; applied
+    /// once the state is installed.
+    var entries: [CommittedEntry]
+    var entriesFrom: ReplicaID
+    var chunks: [Int: [UInt8]] = [:]
+    var missing: [Int]
+    var outstanding: [Int: Outstanding] = [:]
+    /// The replicas that signed the checkpoint (but us), the likeliest to hold its state.
+    var sources: [ReplicaID]
+    var nextSource = 0
+    var timeouts = 0
 }
 
 /// Counters of what the instance dropped and did; the shells export them.
@@ -174,6 +212,9 @@ public struct ReplicaMetrics: Sendable, Equatable {
     public var executedRequests = 0
     public var viewChangesStarted = 0
     public var stateTransfers = 0
+    /// Verified chunks (and their bytes) this replica fetched by state transfer.
+    public var stateChunksFetched = 0
+    public var stateBytesFetched = 0
     public var equivocationsSeen = 0
 
     public var droppedTotal: Int { dropped.values.reduce(0, +) }

@@ -1,7 +1,17 @@
 import Foundation
 import SwarmTopology
+import SwarmWire
 
 extension ReplicaNode {
+    /// The digest of the current state, computed again only when the state changed; at a
+    /// stable checkpoint it is the certified one.
+    func currentStateDigest() -> Digest {
+        if let reported = reportedStateDigest, reported.sequence == replica.lastExecuted { return reported.digest }
+        let digest = replica.lastExecuted == replica.lowWatermark ? replica.stable.stateDigest : replica.currentStateDigest()
+        reportedStateDigest = (replica.lastExecuted, digest)
+        return digest
+    }
+
     func status() -> NodeStatus {
         NodeStatus(
             replica: id,
@@ -11,7 +21,7 @@ extension ReplicaNode {
             lastExecuted: replica.lastExecuted,
             stableCheckpoint: replica.lowWatermark,
             stableCheckpointDigest: replica.stable.stateDigest.hex,
-            stateDigest: replica.currentStateDigest().hex,
+            stateDigest: currentStateDigest().hex,
             pendingRequests: replica.pendingRequestCount,
             uptimeSeconds: Date().timeIntervalSince(startedAt),
             counters: counters,
@@ -26,7 +36,9 @@ extension ReplicaNode {
             protectionLevel: protection.level.rawValue,
             quarantined: replica.quarantined.sorted(),
             rateLimitedByPeer: Dictionary(uniqueKeysWithValues: rateLimiter.dropped.map { ("\($0.key)", $0.value) }),
-            executedBatches: replica.metrics.executedBatches
+            executedBatches: replica.metrics.executedBatches,
+            stateChunksFetched: replica.metrics.stateChunksFetched,
+            stateBytesFetched: replica.metrics.stateBytesFetched
         )
     }
 

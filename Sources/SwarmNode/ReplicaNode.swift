@@ -37,6 +37,9 @@ public final class ReplicaNode {
     var clientRoutes: [ClientKey: [UInt8]] = [:]
     var outbox: [Directive] = []
     var compactPending = false
+    /// The state digest the status file last reported, and at which sequence: hashing a
+    /// state of hundreds of MiB every second would stall the node for nothing.
+    var reportedStateDigest: (sequence: SequenceNumber, digest: Digest)?
     public internal(set) var counters = NodeCounters()
     let startedAt = Date()
     var stopping: @Sendable () -> Bool
@@ -79,7 +82,7 @@ public final class ReplicaNode {
         let configuration = self.configuration, crypto = self.crypto
         byzantine = misbehavior.map { ByzantineReplica($0, id: id, configuration: configuration, crypto: crypto) }
 
-        wal = try WriteAheadLog(directory: dataDirectory)
+        wal = try WriteAheadLog(directory: dataDirectory, limits: configuration.wireLimits)
         if wal.tornTailBytesDropped > 0 { logger.warning("cut a torn tail of \(wal.tornTailBytesDropped) bytes from the write-ahead log") }
         let coreCrypto = CachedProtocolCrypto(base: crypto, verified: verified)
         flooding = FloodingDetector(configuration: configuration, crypto: coreCrypto)
@@ -89,9 +92,11 @@ public final class ReplicaNode {
             adminKeys: try topology.adminCertificates().map(\.ed25519PublicKey), monitorKey: try topology.monitorCertificate().ed25519PublicKey
         )
         if wal.state.isEmpty {
-            replica = Replica(configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory())
+            replica = Replica(configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory(limits: MemoryLimits(maxTotalBytes: topology.memoryQuotaBytes)))
         } else {
-            replica = try Replica(restoring: wal.state, configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory())
+            replica = try Replica(
+                restoring: wal.state, configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory(limits: MemoryLimits(maxTotalBytes: topology.memoryQuotaBytes))
+            )
         }
 
         mesh = try ReplicaMesh(topology: topology, id: id, secret: secret, publicCertificates: publicCertificates, settings: settings, logger: logger)

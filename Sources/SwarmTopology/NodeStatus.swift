@@ -35,13 +35,18 @@ public struct NodeStatus: Codable, Sendable {
     /// Batches this replica executed; with `counters.executedRequests` the mean batch size.
     /// Optional so that status files of older nodes still decode.
     public var executedBatches: Int?
+    /// Chunks and bytes fetched by state transfer (optional: older nodes' files decode).
+    public var stateChunksFetched: Int?
+    public var stateBytesFetched: Int?
 
     public init(
         replica: UInt32, view: UInt64, primary: UInt32, status: String, lastExecuted: UInt64, stableCheckpoint: UInt64, stableCheckpointDigest: String?, stateDigest: String,
         pendingRequests: Int, uptimeSeconds: Double, counters: NodeCounters, dropped: [String: Int], viewChanges: Int, stateTransfers: Int, equivocationsSeen: Int,
         zapDenied: [String: Int], connectivity: PeerConnectivity, tapPublished: Int, tapDropped: Int, protectionLevel: String, quarantined: [UInt32],
-        rateLimitedByPeer: [String: Int], executedBatches: Int?
+        rateLimitedByPeer: [String: Int], executedBatches: Int?, stateChunksFetched: Int? = nil, stateBytesFetched: Int? = nil
     ) {
+        self.stateChunksFetched = stateChunksFetched
+        self.stateBytesFetched = stateBytesFetched
         self.replica = replica
         self.view = view
         self.primary = primary
@@ -75,6 +80,7 @@ public struct NodeStatus: Codable, Sendable {
             "tap_dropped"
         case protectionLevel = "protection_level", quarantined, rateLimitedByPeer = "rate_limited_by_peer"
         case executedBatches = "executed_batches"
+        case stateChunksFetched = "state_chunks_fetched", stateBytesFetched = "state_bytes_fetched"
     }
 }
 

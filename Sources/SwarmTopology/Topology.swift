@@ -63,6 +63,11 @@ public struct Topology: Codable, Sendable {
     public var checkpointInterval: UInt64
     public var watermarkWindow: UInt64
     public var maxBatchRequests: Int
+    /// The swarm memory's quota (MemoryLimits.maxTotalBytes): keys, values and namespaces.
+    public var memoryQuotaBytes: Int
+    /// The chunk size of state transfer (Configuration.stateChunkBytes): one value for the
+    /// cluster, because it is part of what a checkpoint's state digest means.
+    public var stateChunkBytes: Int
     public var timeouts: Timeouts
     /// A directory of public client certificates allowed to reach the replicas' ROUTERs.
     public var clientKeys: String
@@ -108,6 +113,7 @@ public struct Topology: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case swarmID = "swarm_id", clusterID = "cluster_id", epoch, protectionLevel = "protection_level", testMode = "test_mode"
         case checkpointInterval = "checkpoint_interval", watermarkWindow = "watermark_window", maxBatchRequests = "max_batch_requests"
+        case memoryQuotaBytes = "memory_quota_bytes", stateChunkBytes = "state_chunk_bytes"
         case timeouts, clientKeys = "client_keys", adminKeys = "admin_keys", events, replicas
     }
 
@@ -116,7 +122,8 @@ public struct Topology: Codable, Sendable {
 
     public init(
         swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: ProtectionLevel = .standard, testMode: Bool = false, checkpointInterval: UInt64 = 128,
-        watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, timeouts: Timeouts = Timeouts(), clientKeys: String = "clients", adminKeys: String = "admins",
+        watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, memoryQuotaBytes: Int = 256 << 20, stateChunkBytes: Int = 1 << 20, timeouts: Timeouts = Timeouts(),
+        clientKeys: String = "clients", adminKeys: String = "admins",
         events: EventsEntry? = nil, replicas: [ReplicaEntry]
     ) {
         self.swarmID = swarmID
@@ -127,6 +134,8 @@ public struct Topology: Codable, Sendable {
         self.checkpointInterval = checkpointInterval
         self.watermarkWindow = watermarkWindow
         self.maxBatchRequests = maxBatchRequests
+        self.memoryQuotaBytes = memoryQuotaBytes
+        self.stateChunkBytes = stateChunkBytes
         self.timeouts = timeouts
         self.clientKeys = clientKeys
         self.adminKeys = adminKeys
@@ -152,6 +161,8 @@ public struct Topology: Codable, Sendable {
         checkpointInterval = try container.decodeIfPresent(UInt64.self, forKey: .checkpointInterval) ?? 128
         watermarkWindow = try container.decodeIfPresent(UInt64.self, forKey: .watermarkWindow) ?? 512
         maxBatchRequests = try container.decodeIfPresent(Int.self, forKey: .maxBatchRequests) ?? 256
+        memoryQuotaBytes = try container.decodeIfPresent(Int.self, forKey: .memoryQuotaBytes) ?? 256 << 20
+        stateChunkBytes = try container.decodeIfPresent(Int.self, forKey: .stateChunkBytes) ?? 1 << 20
         timeouts = try container.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? Timeouts()
         clientKeys = try container.decodeIfPresent(String.self, forKey: .clientKeys) ?? "clients"
         adminKeys = try container.decodeIfPresent(String.self, forKey: .adminKeys) ?? "admins"
@@ -169,6 +180,8 @@ public struct Topology: Codable, Sendable {
         try container.encode(checkpointInterval, forKey: .checkpointInterval)
         try container.encode(watermarkWindow, forKey: .watermarkWindow)
         try container.encode(maxBatchRequests, forKey: .maxBatchRequests)
+        try container.encode(memoryQuotaBytes, forKey: .memoryQuotaBytes)
+        try container.encode(stateChunkBytes, forKey: .stateChunkBytes)
         try container.encode(timeouts, forKey: .timeouts)
         try container.encode(clientKeys, forKey: .clientKeys)
         try container.encode(adminKeys, forKey: .adminKeys)
@@ -241,7 +254,13 @@ public struct Topology: Codable, Sendable {
 
     /// The protocol configuration every replica of this topology runs with.
     public func configuration() throws -> Configuration {
-        try Configuration(
+        // The checkpointed state holds the memory and, per entry, its framing; half the
+        // snapshot limit leaves room for both and for the client table.
+        let limits = WireLimits.standard
+        guard memoryQuotaBytes >= 0, memoryQuotaBytes <= limits.maxSnapshotBytes / 2 else {
+            throw TopologyError("memory_quota_bytes \(memoryQuotaBytes) must be between 0 and \(limits.maxSnapshotBytes / 2) (half the largest state a replica restores)")
+        }
+        return try Configuration(
             replicaCount: replicas.count,
             cluster: cluster,
             checkpointInterval: checkpointInterval,
@@ -252,6 +271,8 @@ public struct Topology: Codable, Sendable {
             maxViewChangeTimeoutTicks: timeouts.maxViewChangeTicks,
             retransmitTicks: timeouts.retransmitTicks,
             stateTransferTimeoutTicks: timeouts.stateTransferTicks,
+            stateChunkBytes: stateChunkBytes,
+            wireLimits: limits,
             protectionLevel: protectionLevel
         )
     }

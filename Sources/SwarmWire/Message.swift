@@ -12,6 +12,8 @@ public enum MessageKind: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case stateResponse = 9
     case reply = 10
     case evidence = 11
+    case stateChunkRequest = 12
+    case stateChunk = 13
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum MessageKind: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .stateResponse: "STATE-RESPONSE"
         case .reply: "REPLY"
         case .evidence: "EVIDENCE"
+        case .stateChunkRequest: "STATE-CHUNK-REQUEST"
+        case .stateChunk: "STATE-CHUNK"
         }
     }
 }
@@ -42,6 +46,8 @@ public indirect enum Payload: Hashable, Sendable {
     case stateResponse(StateResponse)
     case reply(Reply)
     case evidence(Evidence)
+    case stateChunkRequest(StateChunkRequest)
+    case stateChunk(StateChunk)
 
     public var kind: MessageKind {
         switch self {
@@ -56,6 +62,8 @@ public indirect enum Payload: Hashable, Sendable {
         case .stateResponse: .stateResponse
         case .reply: .reply
         case .evidence: .evidence
+        case .stateChunkRequest: .stateChunkRequest
+        case .stateChunk: .stateChunk
         }
     }
 
@@ -72,6 +80,8 @@ public indirect enum Payload: Hashable, Sendable {
         case let .stateResponse(m): m.sender
         case let .reply(m): m.sender
         case let .evidence(m): m.reporter
+        case let .stateChunkRequest(m): m.sender
+        case let .stateChunk(m): m.sender
         }
     }
 }
@@ -147,6 +157,8 @@ public struct SignedMessage: Hashable, Sendable, CustomStringConvertible {
         case let .stateResponse(m): "STATE-RESPONSE(n=\(m.checkpointSequence) entries=\(m.entries.count) i=\(m.sender))"
         case let .reply(m): "REPLY(v=\(m.view) c=\(m.client) t=\(m.requestID) i=\(m.sender))"
         case let .evidence(m): "EVIDENCE(\(m.first) vs \(m.second) by \(m.reporter))"
+        case let .stateChunkRequest(m): "STATE-CHUNK-REQUEST(n=\(m.checkpointSequence) chunk=\(m.index) i=\(m.sender))"
+        case let .stateChunk(m): "STATE-CHUNK(n=\(m.checkpointSequence) chunk=\(m.index) \(m.bytes.count)B i=\(m.sender))"
         }
     }
 }

@@ -143,24 +143,101 @@ public struct CommittedEntry: Hashable, Sendable {
     }
 }
 
-/// The answer to a `StateRequest`: a snapshot proved by q CHECKPOINT messages whose digest
-/// it must hash to, then committed batches after the checkpoint, each with its proof. An
-/// empty snapshot means "no newer checkpoint than yours; entries only".
+/// The partition tree of a checkpointed state (section 5.3.2): the state's bytes cut into
+/// chunks of `chunkBytes` (the last one shorter), each named by its digest. The checkpoint's
+/// state digest is the digest of this manifest, so q signed CHECKPOINTs certify every chunk,
+/// and a lagging replica can fetch chunks from any replica and check each one alone.
+public struct StateManifest: Hashable, Sendable {
+    public var totalBytes: UInt64
+    public var chunkBytes: UInt32
+    public var chunkDigests: [Digest]
+
+    public init(totalBytes: UInt64, chunkBytes: UInt32, chunkDigests: [Digest]) {
+        self.totalBytes = totalBytes
+        self.chunkBytes = chunkBytes
+        self.chunkDigests = chunkDigests
+    }
+
+    /// The bytes whose digest is the state digest; the tag keeps a manifest from ever
+    /// being read as a chunk or any other digested value.
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: 32 + chunkDigests.count * Digest.byteCount)
+        writer.raw(Array("swarmbft-state-manifest-v1".utf8))
+        writer.u64(totalBytes)
+        writer.u32(chunkBytes)
+        writer.u32(UInt32(chunkDigests.count))
+        for digest in chunkDigests { writer.digest(digest) }
+        return writer.bytes
+    }
+
+    /// The byte range of chunk `index` in the state; nil when the manifest is not well formed
+    /// (received manifests are input: the count must match the sizes exactly).
+    public func range(of index: Int) -> Range<Int>? {
+        guard isWellFormed, index >= 0, index < chunkDigests.count else { return nil }
+        let start = index * Int(chunkBytes)
+        return start ..< min(start + Int(chunkBytes), Int(totalBytes))
+    }
+
+    /// One chunk per started `chunkBytes` and no empty chunk: a state of 0 bytes has none.
+    public var isWellFormed: Bool {
+        guard chunkBytes > 0, totalBytes <= UInt64(Int.max / 2) else { return false }
+        let expected = (totalBytes + UInt64(chunkBytes) - 1) / UInt64(chunkBytes)
+        return UInt64(chunkDigests.count) == expected
+    }
+}
+
+/// The answer to a `StateRequest`: the manifest of a checkpointed state, proved by q
+/// CHECKPOINT messages whose digest is the manifest's, then committed batches after the
+/// checkpoint, each with its proof. The chunks themselves travel as STATE-CHUNKs. No
+/// manifest means "no newer checkpoint than yours; entries only".
 public struct StateResponse: Hashable, Sendable {
     public var sender: ReplicaID
     public var nonce: UInt64
     public var checkpointSequence: SequenceNumber
     public var checkpointProof: [SignedMessage]
-    public var snapshot: [UInt8]
+    public var manifest: StateManifest?
     public var entries: [CommittedEntry]
 
-    public init(sender: ReplicaID, nonce: UInt64, checkpointSequence: SequenceNumber, checkpointProof: [SignedMessage], snapshot: [UInt8], entries: [CommittedEntry]) {
+    public init(sender: ReplicaID, nonce: UInt64, checkpointSequence: SequenceNumber, checkpointProof: [SignedMessage], manifest: StateManifest?, entries: [CommittedEntry]) {
         self.sender = sender
         self.nonce = nonce
         self.checkpointSequence = checkpointSequence
         self.checkpointProof = checkpointProof
-        self.snapshot = snapshot
+        self.manifest = manifest
         self.entries = entries
+    }
+}
+
+/// Asks for one chunk of the state at a checkpoint, named by its index in the manifest.
+public struct StateChunkRequest: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var nonce: UInt64
+    public var checkpointSequence: SequenceNumber
+    public var index: UInt32
+
+    public init(sender: ReplicaID, nonce: UInt64, checkpointSequence: SequenceNumber, index: UInt32) {
+        self.sender = sender
+        self.nonce = nonce
+        self.checkpointSequence = checkpointSequence
+        self.index = index
+    }
+}
+
+/// One chunk of a checkpointed state; the requester checks it against the digest its
+/// certified manifest names for `index`, so the sender need not be trusted.
+public struct StateChunk: Hashable, Sendable {
+    public var sender: ReplicaID
+    public var nonce: UInt64
+    public var checkpointSequence: SequenceNumber
+    public var index: UInt32
+    public var bytes: [UInt8]
+
+    public init(sender: ReplicaID, nonce: UInt64, checkpointSequence: SequenceNumber, index: UInt32, bytes: [UInt8]) {
+        self.sender = sender
+        self.nonce = nonce
+        self.checkpointSequence = checkpointSequence
+        self.index = index
+        self.bytes = bytes
     }
 }
 

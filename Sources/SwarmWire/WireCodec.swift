@@ -88,7 +88,7 @@ public enum WireCodec {
             writer.u64(m.nonce)
             writer.u64(m.checkpointSequence)
             nestedList(m.checkpointProof, into: &writer)
-            writer.lengthPrefixed(m.snapshot)
+            manifest(m.manifest, into: &writer)
             writer.u32(UInt32(m.entries.count))
             for entry in m.entries {
                 nested(entry.prePrepare, into: &writer)
@@ -104,7 +104,28 @@ public enum WireCodec {
             writer.u32(m.reporter)
             nested(m.first, into: &writer)
             nested(m.second, into: &writer)
+        case let .stateChunkRequest(m):
+            writer.u32(m.sender)
+            writer.u64(m.nonce)
+            writer.u64(m.checkpointSequence)
+            writer.u32(m.index)
+        case let .stateChunk(m):
+            writer.u32(m.sender)
+            writer.u64(m.nonce)
+            writer.u64(m.checkpointSequence)
+            writer.u32(m.index)
+            writer.lengthPrefixed(m.bytes)
         }
+    }
+
+    /// present:bool, then totalBytes:u64 chunkBytes:u32 count:u32 digest*count.
+    static func manifest(_ manifest: StateManifest?, into writer: inout ByteWriter) {
+        guard let manifest else { return writer.bool(false) }
+        writer.bool(true)
+        writer.u64(manifest.totalBytes)
+        writer.u32(manifest.chunkBytes)
+        writer.u32(UInt32(manifest.chunkDigests.count))
+        for digest in manifest.chunkDigests { writer.digest(digest) }
     }
 
     // MARK: Decoding
@@ -246,7 +267,18 @@ struct DecodeContext {
             let nonce = try reader.u64("nonce")
             let checkpointSequence = try reader.u64("checkpoint sequence")
             let proof = try nestedList(&reader, kind: .checkpoint, limit: limits.maxVotesPerCertificate, "checkpoint proof")
-            let snapshot = try reader.lengthPrefixed(limit: limits.maxSnapshotBytes, "snapshot")
+            var manifest: StateManifest?
+            if try reader.bool("manifest present") {
+                let totalBytes = try reader.u64("state bytes")
+                let chunkBytes = try reader.u32("chunk bytes")
+                let chunkCount = try reader.count(limit: limits.maxStateChunks, minimumElementBytes: Digest.byteCount, "chunk digests")
+                var digests: [Digest] = []
+                digests.reserveCapacity(chunkCount)
+                for _ in 0 ..< chunkCount { digests.append(try reader.digest("chunk digest")) }
+                let decoded = StateManifest(totalBytes: totalBytes, chunkBytes: chunkBytes, chunkDigests: digests)
+                guard decoded.isWellFormed else { throw WireError(.invalidValue, "manifest of \(chunkCount) chunks for \(totalBytes) bytes in chunks of \(chunkBytes)") }
+                manifest = decoded
+            }
             let count = try reader.count(limit: limits.maxCommittedEntries, minimumElementBytes: DecodeContext.minimumNestedBytes + 4, "committed entries")
             var entries: [CommittedEntry] = []
             entries.reserveCapacity(count)
@@ -255,7 +287,7 @@ struct DecodeContext {
                 let commits = try nestedList(&reader, kind: .commit, limit: limits.maxVotesPerCertificate, "committed commits")
                 entries.append(CommittedEntry(prePrepare: prePrepare, commits: commits))
             }
-            return .stateResponse(StateResponse(sender: sender, nonce: nonce, checkpointSequence: checkpointSequence, checkpointProof: proof, snapshot: snapshot, entries: entries))
+            return .stateResponse(StateResponse(sender: sender, nonce: nonce, checkpointSequence: checkpointSequence, checkpointProof: proof, manifest: manifest, entries: entries))
         case .reply:
             let sender = try reader.u32("sender")
             let view = try reader.u64("view")
@@ -269,6 +301,18 @@ struct DecodeContext {
             let first = try nested(&reader, kinds: evidenceKinds, "first evidence message")
             let second = try nested(&reader, kinds: evidenceKinds, "second evidence message")
             return .evidence(Evidence(reporter: reporter, first: first, second: second))
+        case .stateChunkRequest:
+            return .stateChunkRequest(
+                StateChunkRequest(
+                    sender: try reader.u32("sender"), nonce: try reader.u64("nonce"), checkpointSequence: try reader.u64("checkpoint sequence"),
+                    index: try reader.u32("chunk index")))
+        case .stateChunk:
+            let sender = try reader.u32("sender")
+            let nonce = try reader.u64("nonce")
+            let sequence = try reader.u64("checkpoint sequence")
+            let index = try reader.u32("chunk index")
+            let bytes = try reader.lengthPrefixed(limit: limits.maxChunkBytes, "chunk")
+            return .stateChunk(StateChunk(sender: sender, nonce: nonce, checkpointSequence: sequence, index: index, bytes: bytes))
         }
     }
 }

@@ -9,7 +9,12 @@ public struct WireLimits: Sendable, Equatable {
     public var maxPreparedCertificates: Int
     public var maxViewChanges: Int
     public var maxPrePreparesPerNewView: Int
+    /// The largest checkpointed state (client table and service snapshot) a replica restores.
     public var maxSnapshotBytes: Int
+    /// One STATE-CHUNK's bytes: a chunk travels in one frame, so this stays under the frame limit.
+    public var maxChunkBytes: Int
+    /// Chunks in one manifest: with `maxChunkBytes` this bounds the state a transfer can name.
+    public var maxStateChunks: Int
     public var maxCommittedEntries: Int
 
     public init(
@@ -21,7 +26,9 @@ public struct WireLimits: Sendable, Equatable {
         maxPreparedCertificates: Int = 1024,
         maxViewChanges: Int = 128,
         maxPrePreparesPerNewView: Int = 1024,
-        maxSnapshotBytes: Int = 48 << 20,
+        maxSnapshotBytes: Int = 1 << 30,
+        maxChunkBytes: Int = 4 << 20,
+        maxStateChunks: Int = 1 << 16,
         maxCommittedEntries: Int = 1024
     ) {
         self.maxFrameBytes = maxFrameBytes
@@ -33,6 +40,8 @@ public struct WireLimits: Sendable, Equatable {
         self.maxViewChanges = maxViewChanges
         self.maxPrePreparesPerNewView = maxPrePreparesPerNewView
         self.maxSnapshotBytes = maxSnapshotBytes
+        self.maxChunkBytes = maxChunkBytes
+        self.maxStateChunks = maxStateChunks
         self.maxCommittedEntries = maxCommittedEntries
     }
 

@@ -106,11 +106,18 @@ struct ClientCommand: ParsableCommand {
     struct Load: ParsableCommand {
         @OptionGroup var common: Common
         @Option(help: "Number of requests.") var requests = 1000
+        @Option(help: "Bytes of each value; with --distinct-keys this fills the memory (default: a short text).") var valueBytes: Int?
+        @Flag(help: "Write request i under key-i, so that the state grows with every request (default: 100 keys, overwritten).") var distinctKeys = false
         func run() throws {
+            if let valueBytes, valueBytes < 0 || valueBytes > MemoryLimits.standard.maxValueBytes {
+                throw ValidationError("--value-bytes must be between 0 and \(MemoryLimits.standard.maxValueBytes)")
+            }
             let client = try common.client()
             let started = Date()
             for index in 0 ..< requests {
-                let result = try client.execute(.put(namespace: Array(common.namespace.utf8), key: Array("key-\(index % 100)".utf8), value: Array("value-\(index)".utf8)))
+                let key = Array("key-\(distinctKeys ? index : index % 100)".utf8)
+                let value = valueBytes.map { [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: $0) } ?? Array("value-\(index)".utf8)
+                let result = try client.execute(.put(namespace: Array(common.namespace.utf8), key: key, value: value))
                 guard result.status == .ok else { throw ValidationError("request \(index): \(result.status)") }
             }
             let seconds = Date().timeIntervalSince(started)

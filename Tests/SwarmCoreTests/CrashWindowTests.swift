@@ -146,10 +146,12 @@ struct SnapshotThenCommittedTests {
             Issue.record("replica 3 never asked for state")
             return
         }
-        let stable = h.replicas[Int(request.target)].stable
+        let responder = h.replicas[Int(request.target)]
         let answer = StateResponse(
-            sender: request.target, nonce: request.nonce, checkpointSequence: stable.sequence, checkpointProof: stable.proof, snapshot: stable.snapshot, entries: [])
-        _ = h.replicas[3].receive(h.sign(.stateResponse(answer), as: request.target))
+            sender: request.target, nonce: request.nonce, checkpointSequence: responder.stable.sequence, checkpointProof: responder.stable.proof,
+            manifest: responder.stableManifest, entries: [])
+        // The state comes in STATE-CHUNKs the others serve on request.
+        _ = h.settle([(3, h.replicas[3].receive(h.sign(.stateResponse(answer), as: request.target)))])
         #expect(h.replicas[3].lastExecuted == 9, "replica 3 stopped at \(h.replicas[3].lastExecuted)")
     }
 }

@@ -10,7 +10,7 @@ struct Harness {
     let keys: SimulatedKeys
     var replicas: [Replica<SwarmMemory>]
 
-    init(replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, protectionLevel: ProtectionLevel = .standard) throws {
+    init(replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, stateChunkBytes: Int = 1 << 20, protectionLevel: ProtectionLevel = .standard) throws {
         configuration = try Configuration(
             replicaCount: replicaCount,
             cluster: ClusterBinding(clusterName: "unit", epoch: 1),
@@ -19,6 +19,9 @@ struct Harness {
             maxBatchRequests: 1,
             requestTimeoutTicks: 10,
             viewChangeTimeoutTicks: 10,
+            stateChunkBytes: stateChunkBytes,
+            // Small chunks name a small state: the manifest's chunk count stays in its limit.
+            wireLimits: WireLimits(maxSnapshotBytes: min(1 << 30, stateChunkBytes << 16)),
             protectionLevel: protectionLevel
         )
         let keys = SimulatedKeys(scheme: .test, replicaCount: replicaCount, clientCount: 4)
@@ -29,6 +32,12 @@ struct Harness {
 
     func request(client: Int = 0, id: UInt64, value: UInt8 = 1) -> SignedMessage {
         let operation = MemoryOperation.put(namespace: Array("ns".utf8), key: [UInt8(client)], value: [value]).encoded()
+        return keys.signRequest(ClientRequest(client: keys.clientKeys[client], requestID: id, operation: operation), client: client, cluster: configuration.cluster)
+    }
+
+    /// A put of `value` under `key`: requests that grow the state by chosen amounts.
+    func put(client: Int = 0, id: UInt64, key: String, value: [UInt8]) -> SignedMessage {
+        let operation = MemoryOperation.put(namespace: Array("ns".utf8), key: Array(key.utf8), value: value).encoded()
         return keys.signRequest(ClientRequest(client: keys.clientKeys[client], requestID: id, operation: operation), client: client, cluster: configuration.cluster)
     }
 

@@ -19,7 +19,12 @@ struct HostileFieldTests {
         let request = h.request(id: 1)
         var out: [Payload] = [
             .stateRequest(StateRequest(sender: byzantine, lastExecuted: v, nonce: v)),
-            .stateResponse(StateResponse(sender: byzantine, nonce: v, checkpointSequence: v, checkpointProof: [], snapshot: [1, 2, 3], entries: [])),
+            .stateResponse(
+                StateResponse(
+                    sender: byzantine, nonce: v, checkpointSequence: v, checkpointProof: [], manifest: StateManifest(totalBytes: 3, chunkBytes: 1 << 20, chunkDigests: [digest]),
+                    entries: [])),
+            .stateChunkRequest(StateChunkRequest(sender: byzantine, nonce: v, checkpointSequence: v, index: UInt32(truncatingIfNeeded: v))),
+            .stateChunk(StateChunk(sender: byzantine, nonce: v, checkpointSequence: v, index: UInt32(truncatingIfNeeded: v), bytes: [1, 2, 3])),
             .prePrepare(PrePrepare(sender: byzantine, view: v, sequence: v, digest: h.batchDigest([request]), batch: [request])),
             .prePrepare(PrePrepare(sender: 0, view: 0, sequence: v, digest: h.batchDigest([request]), batch: [request])),
             .prepare(Vote(sender: byzantine, view: v, sequence: v, digest: digest)),
@@ -86,7 +91,7 @@ struct HostileFieldTests {
                 if case let .send(message, to: 3) = directive, case let .stateResponse(response) = message.payload { return response }
                 return nil
             }
-            #expect(responses.count <= 1 && responses.allSatisfy { $0.entries.isEmpty && $0.snapshot.isEmpty })
+            #expect(responses.count <= 1 && responses.allSatisfy { $0.entries.isEmpty && $0.manifest == nil })
             for _ in 0 ..< 20 { _ = h.replicas[0].tick() }
         }
     }
@@ -105,9 +110,17 @@ struct HostileFieldTests {
         let length = UInt32(service.count)
         let snapshot: [UInt8] = [0, 0, 0, 0, UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + service
         var sane = DurableState()
-        sane.apply(.stableCheckpoint(StableCheckpoint(sequence: 8, stateDigest: Digest(bytes: [UInt8](repeating: 0, count: 32)), proof: [], snapshot: snapshot)))
+        // The genesis state is the same snapshot, so its digest is the one to certify.
+        let genesisDigest = Replica(configuration: h.configuration, id: 0, crypto: h.keys.crypto(for: 0), service: SwarmMemory()).stable.stateDigest
+        sane.apply(.stableCheckpoint(StableCheckpoint(sequence: 8, stateDigest: genesisDigest, proof: [], snapshot: snapshot)))
         #expect(throws: Never.self, "the control: the same snapshot at a reachable sequence restores") {
             try Replica(restoring: sane, configuration: h.configuration, id: 0, crypto: h.keys.crypto(for: 0), service: SwarmMemory())
+        }
+        // A state that does not hash to the digest its checkpoint names (a disk, a hand).
+        var unhashed = DurableState()
+        unhashed.apply(.stableCheckpoint(StableCheckpoint(sequence: 8, stateDigest: Digest(bytes: [UInt8](repeating: 0, count: 32)), proof: [], snapshot: snapshot)))
+        #expect(throws: ServiceError.self) {
+            try Replica(restoring: unhashed, configuration: h.configuration, id: 0, crypto: h.keys.crypto(for: 0), service: SwarmMemory())
         }
         // The same for a NEW-VIEW the log says this replica entered (WAL tag 8).
         var entered = DurableState()

@@ -106,6 +106,41 @@ struct WriteAheadLogTests {
         let wrong = DurableRecordCodec.encode(.accepted(records()[2].acceptedMessage!))
         #expect(throws: WireError.self) { try DurableRecordCodec.decode([8] + wrong.dropFirst()) }
     }
+
+    /// Issue 14, C2: a stable checkpoint of 54,614,849 bytes could not be read back ("record
+    /// at offset 0 does not decode: lengthOverLimit: snapshot: 54614849 bytes, limit
+    /// 50331648"), so past 48 MiB of state no replica could restart.
+    @Test("A checkpoint over the old 48 MiB record limit survives a restart; its state lives beside the log, not in it")
+    func largeCheckpointReopens() throws {
+        let path = directory()
+        let cluster = ClusterBinding(clusterName: "wal", epoch: 1)
+        let proof = (0 ..< 3).map {
+            SignedMessage.withSignature(.checkpoint(Checkpoint(sender: $0, sequence: 128, stateDigest: .zero)), cluster: cluster, signature: [UInt8](repeating: 7, count: 64))
+        }
+        var snapshot = [UInt8](repeating: 0, count: 52 << 20)
+        for index in stride(from: 0, to: snapshot.count, by: 4096) { snapshot[index] = UInt8(truncatingIfNeeded: index >> 12) }
+        do {
+            let wal = try WriteAheadLog(directory: path)
+            try wal.append(.stableCheckpoint(StableCheckpoint(sequence: 128, stateDigest: .zero, proof: proof, snapshot: snapshot)))
+            try wal.sync()
+        }
+        let logBytes = try FileManager.default.attributesOfItem(atPath: path + "/wal.log")[.size] as? Int ?? -1
+        #expect(logBytes > 0 && logBytes < 64 << 10, "the log holds \(logBytes) bytes")
+        let reopened = try WriteAheadLog(directory: path)
+        #expect(reopened.state.stable?.snapshot == snapshot)
+        #expect(reopened.state.stable?.proof == proof)
+        // A newer checkpoint, compacted: the older state file goes.
+        let newer = (0 ..< 3).map {
+            SignedMessage.withSignature(.checkpoint(Checkpoint(sender: $0, sequence: 256, stateDigest: .zero)), cluster: cluster, signature: [UInt8](repeating: 7, count: 64))
+        }
+        try reopened.append(.stableCheckpoint(StableCheckpoint(sequence: 256, stateDigest: .zero, proof: newer, snapshot: [1, 2, 3])))
+        try reopened.compact()
+        #expect(!FileManager.default.fileExists(atPath: path + "/checkpoint-128.state"))
+        #expect(try WriteAheadLog(directory: path).state.stable?.snapshot == [1, 2, 3])
+        // A log naming a state file that is gone is refused, not opened without its state.
+        try FileManager.default.removeItem(atPath: path + "/checkpoint-256.state")
+        #expect(throws: WriteAheadLogError.self) { try WriteAheadLog(directory: path) }
+    }
 }
 
 extension DurableRecord {
@@ -113,4 +148,5 @@ extension DurableRecord {
         if case let .accepted(message) = self { return message }
         return nil
     }
+
 }

@@ -9,10 +9,13 @@ import SwarmSimulator
 /// faults of the safety sweep (loss, duplication, delay, partitions, crashes).
 @Suite("Monitor precision (ACCEPTANCE 15)")
 struct MonitorPrecisionTests {
+    /// The delaying primary is detected in 99.1 % of seeds 1–1,000 (missed: 30 52 199 262
+    /// 323 379 381 478 905): at that rate a slice of 200 seeds misses the 99 % bar by chance
+    /// (seeds 1–200 hold three of the misses), so the slice for `delay` is the full 1,000.
     @Test(
         "Labelled behaviour (standard level): offender detected in ≥ 99 % of seeds, 0 proven findings against honest replicas, S1–S4 hold",
         arguments: [
-            (Label.equivocate, 200), (.doubleVote, 200), (.flood, 100), (.selective, 200), (.delay, 200), (.coordinated, 200),
+            (Label.equivocate, 200), (.doubleVote, 200), (.flood, 100), (.selective, 200), (.delay, 1000), (.coordinated, 200),
         ])
     func labelled(label: Label, count: Int) {
         let summary = Sweep.labelled(label, seeds: seeds(count))

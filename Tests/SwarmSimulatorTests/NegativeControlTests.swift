@@ -43,7 +43,7 @@ struct NegativeControlTests {
 
     @Test("Planted: storage that forgets the view, with crashes (a restarted replica goes back to an older view)")
     func storageForgetsView() {
-        expectCaught(SimulationOptions(replicaCount: 4, plantedFaults: [.storageForgetsView]), [.viewDecreased, .agreement], "a forgotten view")
+        expectCaught(SimulationOptions(replicaCount: 4, plantedFaults: [.storageForgetsView]), [.viewDecreased, .agreement, .selfEquivocation], "a forgotten view")
     }
 
     @Test("Planted: a window wider than the watermarks, with a flooding primary")

@@ -65,7 +65,7 @@ struct MessageGenerator {
                 .stateResponse(
                     StateResponse(
                         sender: replica(), nonce: large(), checkpointSequence: large(), checkpointProof: (0 ..< random.int(0 ... 2)).map { _ in checkpoint() },
-                        snapshot: random.bytes(random.int(0 ... 128)),
+                        manifest: random.chance(0.3) ? nil : manifest(),
                         entries: (0 ..< random.int(0 ... 2)).map { _ in
                             CommittedEntry(prePrepare: prePrepare(depthLeft: 1), commits: (0 ..< random.int(0 ... 3)).map { _ in vote(.commit) })
                         })))
@@ -73,6 +73,20 @@ struct MessageGenerator {
             sign(.reply(Reply(sender: replica(), view: large(), client: ClientKey(bytes: random.bytes(32)), requestID: large(), result: random.bytes(random.int(0 ... 64)))))
         case .evidence:
             sign(.evidence(Evidence(reporter: replica(), first: vote(.prepare), second: vote(.prepare))))
+        case .stateChunkRequest:
+            sign(.stateChunkRequest(StateChunkRequest(sender: replica(), nonce: large(), checkpointSequence: large(), index: UInt32(truncatingIfNeeded: large()))))
+        case .stateChunk:
+            sign(
+                .stateChunk(
+                    StateChunk(sender: replica(), nonce: large(), checkpointSequence: large(), index: UInt32(random.int(0 ... 9)), bytes: random.bytes(random.int(0 ... 128)))))
         }
+    }
+
+    /// A well-formed manifest: one digest per started chunk.
+    mutating func manifest() -> StateManifest {
+        let chunkBytes = UInt32(random.int(1 ... 64))
+        let totalBytes = UInt64(random.int(0 ... 300))
+        let count = Int((totalBytes + UInt64(chunkBytes) - 1) / UInt64(chunkBytes))
+        return StateManifest(totalBytes: totalBytes, chunkBytes: chunkBytes, chunkDigests: (0 ..< count).map { _ in digest() })
     }
 }

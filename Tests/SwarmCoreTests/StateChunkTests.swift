@@ -1,0 +1,167 @@
+import SwarmCore
+import SwarmMemory
+import SwarmWire
+import Testing
+
+/// Large state (issue 14, C2): a checkpointed state travels as chunks of a partition tree
+/// (section 5.3.2), each checked against the manifest q CHECKPOINTs certify, fetched from
+/// several replicas; before, the whole state went in one STATE-RESPONSE under a 48 MiB
+/// frame limit, and past it no lagging replica could ever catch up.
+@Suite("State transfer in chunks: certified, spread, and checked one by one")
+struct StateChunkTests {
+    /// n = 4, K = 4, chunks of 256 bytes; replica 3 is cut off while the others order
+    /// `count` puts of `valueBytes`, then comes back and asks for state.
+    static func laggingReplica(count: Int, valueBytes: Int, down: Set<Int> = [3], from harness: Harness? = nil) throws -> Harness {
+        var h = try harness ?? Harness(checkpointInterval: 4, watermarkWindow: 16, stateChunkBytes: 256)
+        let start = h.replicas[0].lastExecuted
+        for index in 1 ... count {
+            let id = start + UInt64(index)
+            let value = [UInt8](repeating: UInt8(truncatingIfNeeded: id), count: valueBytes)
+            _ = h.settle([(0, h.replicas[0].receive(h.put(id: id, key: "key-\(1000 + id)", value: value)))], down: down)
+        }
+        // Back for one more: it sees that batch commit, so it knows it lags.
+        let id = start + UInt64(count) + 1
+        _ = h.settle([(0, h.replicas[0].receive(h.put(id: id, key: "key-\(1000 + id)", value: [1])))])
+        return h
+    }
+
+    /// Runs replica 3's ticks until it sends a STATE-REQUEST; returns it.
+    static func stateRequest(_ h: inout Harness) -> (target: ReplicaID, nonce: UInt64)? {
+        for _ in 0 ..< 200 {
+            for directive in h.replicas[3].tick() {
+                if case let .send(message, to: target) = directive, case let .stateRequest(m) = message.payload { return (target, m.nonce) }
+            }
+        }
+        return nil
+    }
+
+    /// Delivers messages until quiet like `Harness.settle`, but lets `rewrite` change what
+    /// a replica sends (a Byzantine responder), and records every chunk request.
+    static func run(
+        _ h: inout Harness, _ initial: [(ReplicaID, [Directive])], rewrite: (ReplicaID, SignedMessage) -> SignedMessage = { $1 }
+    ) -> (chunkRequests: [(to: ReplicaID, index: UInt32)], alerts: [Alert]) {
+        var pending = initial
+        var chunkRequests: [(to: ReplicaID, index: UInt32)] = []
+        var alerts: [Alert] = []
+        for _ in 0 ..< 10_000 where !pending.isEmpty {
+            var next: [(ReplicaID, [Directive])] = []
+            for (from, directives) in pending {
+                for directive in directives {
+                    if case let .alert(alert) = directive { alerts.append(alert) }
+                    guard case let .send(message, to: target) = directive else { continue }
+                    if case let .stateChunkRequest(m) = message.payload { chunkRequests.append((target, m.index)) }
+                    next.append((target, h.replicas[Int(target)].receive(rewrite(from, message))))
+                }
+            }
+            pending = next
+        }
+        return (chunkRequests, alerts)
+    }
+
+    @Test("A lagging replica fetches a state of many chunks from several replicas and reaches the others' state")
+    func fetchesFromSeveral() throws {
+        var h = try Self.laggingReplica(count: 8, valueBytes: 300)
+        let manifest = h.replicas[0].stableManifest
+        #expect(manifest.chunkDigests.count >= 10, "the state spans \(manifest.chunkDigests.count) chunks of 256 bytes")
+        guard let request = Self.stateRequest(&h) else {
+            Issue.record("replica 3 never asked for state")
+            return
+        }
+        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        let result = Self.run(&h, [(request.target, answer)])
+        #expect(h.replicas[3].lastExecuted == h.replicas[0].lastExecuted)
+        #expect(h.replicas[3].currentStateDigest() == h.replicas[0].currentStateDigest())
+        #expect(h.replicas[3].stable.sequence == 8 && h.replicas[3].stable.stateDigest == h.replicas[0].stable.stateDigest)
+        #expect(Set(result.chunkRequests.map(\.to)).count >= 2, "chunks were asked of \(Set(result.chunkRequests.map(\.to)).sorted())")
+        #expect(result.chunkRequests.count == manifest.chunkDigests.count, "every chunk asked once: \(result.chunkRequests.count)")
+    }
+
+    @Test("A wrong chunk from a Byzantine replica is detected, counted and fetched from another replica")
+    func wrongChunkFetchedElsewhere() throws {
+        var h = try Self.laggingReplica(count: 8, valueBytes: 300)
+        guard let request = Self.stateRequest(&h) else {
+            Issue.record("replica 3 never asked for state")
+            return
+        }
+        let byzantine: ReplicaID = request.target == 2 ? 1 : 2
+        let keys = h
+        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        let result = Self.run(&h, [(request.target, answer)]) { from, message in
+            // The Byzantine replica signs its lie with its own key: only the manifest can tell.
+            guard from == byzantine, case var .stateChunk(chunk) = message.payload, !chunk.bytes.isEmpty else { return message }
+            chunk.bytes[0] ^= 0xFF
+            return keys.sign(.stateChunk(chunk), as: byzantine)
+        }
+        let lied = result.chunkRequests.filter { $0.to == byzantine }.map(\.index)
+        #expect(!lied.isEmpty, "the Byzantine replica was asked for chunks")
+        #expect(result.alerts.contains { if case .invalidStateChunk(sender: byzantine, _, _) = $0 { true } else { false } })
+        for index in lied {
+            #expect(result.chunkRequests.contains { $0.index == index && $0.to != byzantine }, "chunk \(index) was asked again elsewhere")
+        }
+        #expect(h.replicas[3].lastExecuted == h.replicas[0].lastExecuted)
+        #expect(h.replicas[3].currentStateDigest() == h.replicas[0].currentStateDigest())
+        #expect(h.replicas[3].metrics.dropped[.invalidStateResponse, default: 0] >= 1)
+    }
+
+    @Test("A replica behind by one checkpoint fetches only the chunks that differ from its own stable state")
+    func fetchesOnlyDifferingChunks() throws {
+        // All four reach checkpoint 8 together; then 3 is cut off for 4 more puts.
+        var h = try Self.laggingReplica(count: 8, valueBytes: 300, down: [])
+        #expect(h.replicas[3].stable.sequence == 8)
+        h = try Self.laggingReplica(count: 4, valueBytes: 300, from: h)
+        let manifest = h.replicas[0].stableManifest
+        #expect(h.replicas[0].stable.sequence == 12)
+        guard let request = Self.stateRequest(&h) else {
+            Issue.record("replica 3 never asked for state")
+            return
+        }
+        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        let result = Self.run(&h, [(request.target, answer)])
+        #expect(h.replicas[3].lastExecuted == h.replicas[0].lastExecuted)
+        #expect(h.replicas[3].currentStateDigest() == h.replicas[0].currentStateDigest())
+        // The new keys sort after the old ones: the old values' chunks are unchanged.
+        #expect(result.chunkRequests.count < manifest.chunkDigests.count / 2, "fetched \(result.chunkRequests.count) of \(manifest.chunkDigests.count) chunks")
+        #expect(!result.chunkRequests.isEmpty)
+    }
+
+    @Test("A manifest without q CHECKPOINTs, or not the certified one, fetches nothing")
+    func uncertifiedManifestRefused() throws {
+        var h = try Self.laggingReplica(count: 8, valueBytes: 300)
+        let honest = h.replicas[0]
+        var forged = honest.stableManifest
+        forged.chunkDigests[0] = Digest(bytes: [UInt8](repeating: 7, count: 32))
+        let attempts: [(String, [SignedMessage], StateManifest)] = [
+            ("f + 1 CHECKPOINTs", Array(honest.stable.proof.prefix(h.configuration.weakQuorum)), honest.stableManifest),
+            ("a manifest other than the certified one", honest.stable.proof, forged),
+        ]
+        for (what, proof, manifest) in attempts {
+            guard let request = Self.stateRequest(&h) else {
+                Issue.record("replica 3 never asked for state")
+                return
+            }
+            let before = h.replicas[3].metrics.dropped[.invalidStateResponse, default: 0]
+            let response = StateResponse(sender: request.target, nonce: request.nonce, checkpointSequence: 8, checkpointProof: proof, manifest: manifest, entries: [])
+            let out = h.replicas[3].receive(h.sign(.stateResponse(response), as: request.target))
+            #expect(!out.contains { if case let .send(m, _) = $0 { m.kind == .stateChunkRequest } else { false } }, "\(what): chunks were requested")
+            #expect(h.replicas[3].metrics.dropped[.invalidStateResponse, default: 0] == before + 1, "\(what) was not counted")
+            #expect(h.replicas[3].lastExecuted == 0)
+            for _ in 0 ..< h.configuration.stateTransferTimeoutTicks + 1 { _ = h.replicas[3].tick() }
+        }
+    }
+
+    @Test("Chunk requests are answered for held checkpoints only, at most a few per requester per tick")
+    func chunkServingBounded() throws {
+        var h = try Self.laggingReplica(count: 8, valueBytes: 300)
+        var answered = 0
+        for index in 0 ..< 64 {
+            let request = StateChunkRequest(sender: 3, nonce: 1, checkpointSequence: 8, index: UInt32(index % 10))
+            answered += h.replicas[0].receive(h.sign(.stateChunkRequest(request), as: 3)).filter { if case .send = $0 { true } else { false } }.count
+        }
+        #expect(answered > 0 && answered <= 8, "answered \(answered) chunk requests in one tick")
+        _ = h.replicas[0].tick()
+        for sequence: UInt64 in [4, 12, .max] {
+            let out = h.replicas[0].receive(h.sign(.stateChunkRequest(StateChunkRequest(sender: 3, nonce: 1, checkpointSequence: sequence, index: 0)), as: 3))
+            #expect(out.isEmpty, "a chunk of checkpoint \(sequence), which replica 0 does not hold, was answered")
+        }
+    }
+}
