@@ -89,6 +89,8 @@ public struct ByzantineReplica: Sendable {
                 }
             case let (.delay, .broadcast(message)) where message.kind == .prePrepare:
                 out.held.append(message)
+            case let (.lyingState, .send(message, target)):
+                out.directives.append(.send(lieAboutState(message, random: &random), to: target))
             case let (.wrongResults, .reply(reply, readOnly)):
                 var forged = reply
                 forged.result = MemoryResult(status: .ok, version: 424_242, value: Array("forged by replica \(id)".utf8)).encoded()
@@ -98,6 +100,39 @@ public struct ByzantineReplica: Sendable {
             }
         }
         return out
+    }
+
+    /// `lying-state`: one lie per state-transfer answer, chosen at random; other messages
+    /// pass unchanged. Every lie is signed with the replica's own key.
+    func lieAboutState(_ message: SignedMessage, random: inout some FaultRandomness) -> SignedMessage {
+        switch message.payload {
+        case var .stateChunk(chunk):
+            switch random.int(0 ... 3) {
+            case 0 where !chunk.bytes.isEmpty: chunk.bytes[random.int(0 ... chunk.bytes.count - 1)] ^= 0x5A
+            case 1 where !chunk.bytes.isEmpty: chunk.bytes.removeLast()
+            case 2: chunk.bytes += random.bytes(random.int(1 ... 64))
+            default: chunk.index &+= 1
+            }
+            return sign(.stateChunk(chunk))
+        case var .stateResponse(response):
+            switch random.int(0 ... 3) {
+            case 0:
+                guard var manifest = response.manifest, !manifest.chunkDigests.isEmpty else { fallthrough }
+                manifest.chunkDigests[random.int(0 ... manifest.chunkDigests.count - 1)] = Digest(bytes: random.bytes(32))
+                response.manifest = manifest
+            case 1:
+                response.manifest = nil
+                response.checkpointProof = []
+                response.entries = []
+            case 2:
+                response.checkpointSequence &-= configuration.checkpointInterval
+            default:
+                response.entries.reverse()
+            }
+            return sign(.stateResponse(response))
+        default:
+            return message
+        }
     }
 
     /// `forge`: PREPAREs and COMMITs in every peer's name for the conflicting batch, with
@@ -144,6 +179,14 @@ public struct ByzantineReplica: Sendable {
         case .replay:
             guard !recorded.isEmpty, random.chance(0.3) else { return [] }
             return [recorded[random.int(0 ... recorded.count - 1)]]
+        case .lyingState:
+            guard random.chance(0.2) else { return [] }
+            // Everyone answers a requester claiming nothing with its whole manifest, and
+            // chunk requests name indices no manifest has and checkpoints it might hold.
+            return [
+                sign(.stateRequest(StateRequest(sender: id, lastExecuted: 0, nonce: UInt64(random.int(0 ... 1 << 40))))),
+                sign(.stateChunkRequest(StateChunkRequest(sender: id, nonce: 1, checkpointSequence: lowWatermark, index: UInt32(random.int(0 ... Int(UInt32.max)))))),
+            ]
         default:
             return []
         }

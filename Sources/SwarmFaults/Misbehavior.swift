@@ -27,6 +27,11 @@ public enum Misbehavior: String, Sendable, CaseIterable {
     case replay
     /// Replies to clients with a wrong result (different at every replica).
     case wrongResults = "wrong-results"
+    /// Lies in state transfer (issue 14): STATE-CHUNKs with flipped, missing or extra
+    /// bytes or the wrong index, STATE-RESPONSEs with a manifest the proof does not
+    /// certify, an older checkpoint or nothing at all; and, on its own clock, STATE-REQUESTs
+    /// claiming nothing executed and chunk requests for indices past any manifest.
+    case lyingState = "lying-state"
 
     /// The names, for help texts and refusals.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }

@@ -110,7 +110,8 @@ public final class Simulation {
     let tickPeriodBase = 10
 
     /// The simulated cluster's configuration: small K and L so that checkpoints, garbage
-    /// collection and watermarks are exercised in every run.
+    /// collection and watermarks are exercised in every run, and chunks of 64 bytes so
+    /// that every state transfer fetches a state of many chunks from several replicas.
     public static func configuration(replicaCount: Int, protectionLevel: ProtectionLevel = .standard) -> Configuration {
         try! Configuration(
             replicaCount: replicaCount,
@@ -124,8 +125,10 @@ public final class Simulation {
             maxViewChangeTimeoutTicks: 240,
             retransmitTicks: 8,
             stateTransferTimeoutTicks: 15,
+            stateChunkBytes: 64,
             maxPendingRequests: 256,
             maxViewsAhead: 32,
+            wireLimits: WireLimits(maxSnapshotBytes: 64 << 16),
             protectionLevel: protectionLevel
         )
     }

@@ -134,9 +134,26 @@ struct ByzantineReplicaTests {
         #expect(honest.recorded.isEmpty)
     }
 
+    @Test("lying-state: every STATE-CHUNK it sends differs from the honest one and is signed by the liar; other messages pass")
+    func lyingState() throws {
+        let lies = liar(.lyingState)
+        var random = SeededRandom(seed: 5)
+        let chunk = signed(.stateChunk(StateChunk(sender: 3, nonce: 9, checkpointSequence: 8, index: 2, bytes: Array(repeating: 7, count: 64))))
+        let prepare = signed(.prepare(Vote(sender: 3, view: 0, sequence: 1, digest: .zero)))
+        for _ in 0 ..< 20 {
+            let out = lies.rewrite([.send(chunk, to: 1), .send(prepare, to: 1)], random: &random).directives
+            guard case let .send(lie, to: 1) = out.first, case let .send(passed, to: 1) = out.last else {
+                Issue.record("unexpected rewrite \(out)")
+                return
+            }
+            #expect(lie != chunk && lie.kind == .stateChunk && keys.verifier.verify(lie))
+            #expect(passed == prepare)
+        }
+    }
+
     @Test("The daemon and the simulator accept the same names")
     func names() {
-        #expect(Misbehavior.allCases.map(\.rawValue) == ["equivocate", "double-vote", "silent", "selective", "delay", "flood", "forge", "replay", "wrong-results"])
+        #expect(Misbehavior.allCases.map(\.rawValue) == ["equivocate", "double-vote", "silent", "selective", "delay", "flood", "forge", "replay", "wrong-results", "lying-state"])
         #expect(Misbehavior.names.contains("wrong-results") && Misbehavior(rawValue: "favourite") == nil)
     }
 }
