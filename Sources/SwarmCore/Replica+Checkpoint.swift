@@ -58,6 +58,7 @@ extension Replica {
                 startStateTransfer(candidates: proof.compactMap(\.payload.replicaSender), &out)
             }
         } else if lastExecuted < sequence {
+            supersedeChunkFetch(olderThan: sequence)
             startStateTransfer(candidates: proof.compactMap(\.payload.replicaSender), &out)
         }
     }

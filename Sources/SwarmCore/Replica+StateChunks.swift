@@ -19,6 +19,7 @@ extension Replica {
         fetch.missing.removeAll { fetch.chunks[$0] != nil }
         let signers = Set(fetch.proof.compactMap(\.payload.replicaSender)).subtracting([id, responder]).sorted()
         fetch.sources = [responder] + signers.filter { !quarantined.contains($0) }
+        fetch.lastChunkTick = now
         abandonedChunks = [:]
         stateTransfer!.fetch = fetch
         requestChunks(&out)
@@ -63,15 +64,18 @@ extension Replica {
             return requestChunks(&out)
         }
         fetch.chunks[index] = m.bytes
+        fetch.lastChunkTick = now
         metrics.stateChunksFetched += 1
         metrics.stateBytesFetched += m.bytes.count
         stateTransfer!.fetch = fetch
         requestChunks(&out)
     }
 
-    /// A chunk unanswered past its deadline is asked of the next source; when the sources
-    /// keep failing (they moved past this checkpoint and discarded it), the transfer starts
-    /// over with a fresh STATE-REQUEST, keeping the chunks already verified.
+    /// A chunk unanswered past its deadline is asked of the next source. When no chunk
+    /// arrived while every source had a deadline's chance to answer (they moved past this
+    /// checkpoint and discarded it, or are silent), the transfer starts over with a fresh
+    /// STATE-REQUEST, keeping the chunks already verified. Before, the rule was a count of
+    /// timeouts scaled by the chunks in flight: with one chunk left, 1,440 ticks at n = 4.
     mutating func chunkFetchTick(_ out: inout [Directive]) {
         guard var transfer = stateTransfer, var fetch = transfer.fetch else { return }
         let late = fetch.outstanding.filter { $0.value.deadline <= now }.keys.sorted()
@@ -79,18 +83,25 @@ extension Replica {
         for index in late {
             fetch.outstanding[index] = nil
             fetch.missing.insert(index, at: 0)
-            fetch.timeouts += 1
         }
-        if fetch.timeouts > 4 * max(fetch.sources.count, 1) * Self.maxChunksInFlight {
-            for (index, bytes) in fetch.chunks { abandonedChunks[fetch.manifest.chunkDigests[index]] = bytes }
+        if now - fetch.lastChunkTick > configuration.stateTransferTimeoutTicks * (fetch.sources.count + 1) {
             var next = (transfer.target + 1) % ReplicaID(configuration.replicaCount)
             if next == id { next = (next + 1) % ReplicaID(configuration.replicaCount) }
-            stateTransfer = nil
+            supersedeChunkFetch(olderThan: .max)
             return sendStateRequest(to: next, attempts: transfer.attempts + 1, &out)
         }
         transfer.fetch = fetch
         stateTransfer = transfer
         requestChunks(&out)
+    }
+
+    /// Gives up a chunk fetch of a checkpoint older than `sequence`, keeping its verified
+    /// chunks for the next transfer: once a newer checkpoint is stable, correct replicas
+    /// discard the older one (section 5.3.2), so its missing chunks may never come.
+    mutating func supersedeChunkFetch(olderThan sequence: SequenceNumber) {
+        guard let fetch = stateTransfer?.fetch, fetch.sequence < sequence else { return }
+        for (index, bytes) in fetch.chunks { abandonedChunks[fetch.manifest.chunkDigests[index]] = bytes }
+        stateTransfer = nil
     }
 
     mutating func completeChunkFetch(_ fetch: ChunkFetch, _ out: inout [Directive]) {

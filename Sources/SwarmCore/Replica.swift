@@ -195,7 +195,9 @@ struct ChunkFetch: Sendable {
     /// The replicas that signed the checkpoint (but us), the likeliest to hold its state.
     var sources: [ReplicaID]
     var nextSource = 0
-    var timeouts = 0
+    /// When the last verified chunk arrived (or the fetch began): no progress for a round
+    /// of deadlines over every source gives the fetch up.
+    var lastChunkTick = 0
 }
 
 /// Counters of what the instance dropped and did; the shells export them.

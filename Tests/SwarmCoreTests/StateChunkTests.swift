@@ -38,7 +38,8 @@ struct StateChunkTests {
     /// Delivers messages until quiet like `Harness.settle`, but lets `rewrite` change what
     /// a replica sends (a Byzantine responder), and records every chunk request.
     static func run(
-        _ h: inout Harness, _ initial: [(ReplicaID, [Directive])], rewrite: (ReplicaID, SignedMessage) -> SignedMessage = { $1 }
+        _ h: inout Harness, _ initial: [(ReplicaID, [Directive])], rewrite: (ReplicaID, SignedMessage) -> SignedMessage = { $1 },
+        drop: (SignedMessage) -> Bool = { _ in false }
     ) -> (chunkRequests: [(to: ReplicaID, index: UInt32)], alerts: [Alert]) {
         var pending = initial
         var chunkRequests: [(to: ReplicaID, index: UInt32)] = []
@@ -48,9 +49,16 @@ struct StateChunkTests {
             for (from, directives) in pending {
                 for directive in directives {
                     if case let .alert(alert) = directive { alerts.append(alert) }
-                    guard case let .send(message, to: target) = directive else { continue }
-                    if case let .stateChunkRequest(m) = message.payload { chunkRequests.append((target, m.index)) }
-                    next.append((target, h.replicas[Int(target)].receive(rewrite(from, message))))
+                    var sends: [(ReplicaID, SignedMessage)] = []
+                    switch directive {
+                    case let .send(message, to: target): sends = [(target, message)]
+                    case let .broadcast(message): sends = h.replicas.indices.filter { $0 != Int(from) }.map { (ReplicaID($0), message) }
+                    default: continue
+                    }
+                    for (target, message) in sends where !drop(message) {
+                        if case let .stateChunkRequest(m) = message.payload { chunkRequests.append((target, m.index)) }
+                        next.append((target, h.replicas[Int(target)].receive(rewrite(from, message))))
+                    }
                 }
             }
             pending = next
@@ -122,6 +130,37 @@ struct StateChunkTests {
         // The new keys sort after the old ones: the old values' chunks are unchanged.
         #expect(result.chunkRequests.count < manifest.chunkDigests.count / 2, "fetched \(result.chunkRequests.count) of \(manifest.chunkDigests.count) chunks")
         #expect(!result.chunkRequests.isEmpty)
+    }
+
+    /// Found by the simulator (n = 7, two selective replicas, 64-byte chunks: 4 of 200
+    /// seeds broke L1): one chunk of checkpoint 4 went unanswered, the others made 8, 12
+    /// and 16 stable and discarded 4, and the lagging replica asked for that chunk for the
+    /// rest of the run while the cluster, one correct replica short of q, stalled. A
+    /// replica that learns a newer stable checkpoint moves on to it (section 5.3.2),
+    /// keeping the chunks it verified.
+    @Test("A transfer whose checkpoint the others discarded moves on to the newer stable checkpoint")
+    func movesOnToNewerCheckpoint() throws {
+        var h = try Self.laggingReplica(count: 8, valueBytes: 300)
+        guard let request = Self.stateRequest(&h) else {
+            Issue.record("replica 3 never asked for state")
+            return
+        }
+        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        // Every chunk arrives but chunk 0, whose answers are lost.
+        _ = Self.run(&h, [(request.target, answer)], drop: { if case let .stateChunk(chunk) = $0.payload { chunk.index == 0 } else { false } })
+        #expect(h.replicas[3].isTransferringState && h.replicas[3].lastExecuted < 8)
+        // The others order 8 more puts: checkpoints 12 and 16 become stable and 8 is
+        // discarded; replica 3 is connected and sees their CHECKPOINTs.
+        h = try Self.laggingReplica(count: 8, valueBytes: 300, down: [], from: h)
+        #expect(h.replicas[0].stable.sequence == 16)
+        // Well under the old give-up rule (96 chunk timeouts, 1,440 ticks here).
+        for _ in 0 ..< 2 * h.configuration.stateTransferTimeoutTicks where h.replicas[3].lastExecuted < h.replicas[0].lastExecuted {
+            let ticks = h.replicas.indices.map { (ReplicaID($0), h.replicas[$0].tick()) }
+            _ = Self.run(&h, ticks)
+        }
+        #expect(h.replicas[3].lastExecuted == h.replicas[0].lastExecuted)
+        #expect(h.replicas[3].currentStateDigest() == h.replicas[0].currentStateDigest())
+        #expect(h.replicas[3].isTransferringState == false)
     }
 
     @Test("A manifest without q CHECKPOINTs, or not the certified one, fetches nothing")
