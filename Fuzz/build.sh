@@ -3,6 +3,7 @@
 # directly: not through SwiftPM, so it never takes the .build lock and never touches .build.
 #
 #     Fuzz/build.sh            # Fuzz/bin/wire-decoder-fuzzer (libFuzzer + AddressSanitizer)
+#     Fuzz/build.sh core       # Fuzz/bin/core-fuzzer: the PBFT core under a Byzantine replica
 #     Fuzz/build.sh corpus     # rebuilds Fuzz/corpus/wire/ with Fuzz/WireDecoder/MakeCorpus.swift
 #
 # Two modules: SwarmWire (Sources/SwarmWire) on its own, as in Package.swift, then SwarmCore
@@ -58,6 +59,20 @@ fuzzer)
     printf '%s\n' "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$HARNESS" "${BASH_SOURCE[0]}" >"$OUT.inputs"
     echo "build.sh: built $OUT"
     ;;
+core)
+    OUT="$BIN/core-fuzzer"
+    HARNESS=("$ROOT"/Fuzz/Core/*.swift)
+    if up_to_date "$OUT" "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "${HARNESS[@]}" "${BASH_SOURCE[0]}"; then
+        echo "build.sh: $OUT is up to date"
+        exit 0
+    fi
+    SANITIZE=(-sanitize=fuzzer,address)
+    build_wire_module "$BIN/fuzz-modules" "${SANITIZE[@]}"
+    swiftc "${SWIFT_FLAGS[@]}" "${SANITIZE[@]}" -module-name SwarmCore -I "$BIN/fuzz-modules" \
+        "${CORE_SOURCES[@]}" "${HARNESS[@]}" "$BIN/fuzz-modules/SwarmWire.o" -use-ld=lld -o "$OUT"
+    printf '%s\n' "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "${HARNESS[@]}" "${BASH_SOURCE[0]}" >"$OUT.inputs"
+    echo "build.sh: built $OUT"
+    ;;
 corpus)
     OUT="$BIN/make-corpus"
     MAKER="$ROOT/Fuzz/WireDecoder/MakeCorpus.swift"
@@ -73,7 +88,7 @@ corpus)
     "$OUT" "$CORPUS"
     ;;
 *)
-    echo "usage: $0 [fuzzer|corpus]" >&2
+    echo "usage: $0 [fuzzer|core|corpus]" >&2
     exit 2
     ;;
 esac

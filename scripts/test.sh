@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs: installs what is needed, builds in
 # release mode (the simulator sweeps are CPU-bound), runs every test, then replays the
-# fuzzing corpus and fuzzes the wire decoder for 60 seconds.
+# fuzzing corpora and fuzzes the wire decoder and the PBFT core for 60 seconds each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -46,7 +46,8 @@ if [ "${SWARMBFT_SKIP_NETNS:-0}" != 1 ]; then
 fi
 if [ -x Fuzz/replay.sh ] && [ "${SWARMBFT_SKIP_FUZZ:-0}" != 1 ]; then
   bash Fuzz/replay.sh
-  bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}"
+  bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}" wire
+  bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}" core
 fi
 echo "tests finished in $(( $(date +%s) - started )) s"
 # A plain closing line for CI: the Swift Testing totals of this run.
