@@ -185,7 +185,22 @@ func fuzzSnapshot(_ bytes: [UInt8]) {
 // MARK: Durable log records
 
 func fuzzDurableRecord(_ bytes: [UInt8]) {
-    guard let record = try? DurableRecordCodec.decode(bytes, limits: fuzzWireLimits) else { return }
+    var apart: (sequence: SequenceNumber, length: Int)?
+    guard let record = try? DurableRecordCodec.decode(bytes, limits: fuzzWireLimits, snapshotApart: { apart = ($0, $1) }) else { return }
+    // A stable checkpoint whose snapshot is kept in its own file (tag 9) decodes with an
+    // empty snapshot and its length told apart: it re-encodes in the same mode, with a
+    // snapshot of that length. (The property once ignored the mode, and CI's random 60 s
+    // found tag 9 with 52 zero bytes "not canonical".)
+    if let apart {
+        guard case var .stableCheckpoint(checkpoint) = record, checkpoint.sequence == apart.sequence, checkpoint.snapshot.isEmpty else {
+            fail("a checkpoint kept apart decoded as \(record)", bytes)
+        }
+        checkpoint.snapshot = [UInt8](repeating: 0, count: apart.length)
+        guard DurableRecordCodec.encode(.stableCheckpoint(checkpoint), snapshotApart: true) == bytes else {
+            fail("durable record of a checkpoint kept apart is not canonical", bytes)
+        }
+        return
+    }
     guard DurableRecordCodec.encode(record) == bytes else {
         fail("durable record is not canonical", bytes)
     }

@@ -134,6 +134,8 @@ struct CorpusMaker {
                 guard case .success = MemoryOperation.decode(bytes, limits: .standard) else { MakeCorpus.die("\(name): not a memory operation") }
             } else if name.hasPrefix("memory-result-") {
                 guard (try? MemoryResult.decode(bytes)) != nil else { MakeCorpus.die("\(name): not a memory result") }
+            } else if name.hasPrefix("durable-") {
+                guard (try? DurableRecordCodec.decode(bytes, limits: .standard, snapshotApart: { _, _ in })) != nil else { MakeCorpus.die("\(name): not a durable record") }
             } else if name == "replica-snapshot" {
                 guard (try? ReplicaSnapshot.decode(bytes, limits: .standard)) != nil else { MakeCorpus.die("\(name): not a replica snapshot") }
             } else if name == "memory-snapshot" {
@@ -297,5 +299,13 @@ struct CorpusMaker {
         }
         add("bad-nesting-too-deep", deep.frame)
         add("bad-garbage", (0 ..< 200).map { UInt8(truncatingIfNeeded: $0 &* 167 &+ 13) })
+
+        // Durable log records, among them a stable checkpoint kept in its own file (tag 9)
+        let stable = StableCheckpoint(sequence: 100, stateDigest: digest(0x11), proof: checkpointProof(sequence: 100), snapshot: Array(snapshot.prefix(40)))
+        add("durable-view", DurableRecordCodec.encode(.view(3, changing: true)))
+        add("durable-committed", DurableRecordCodec.encode(.committed(entries[0])))
+        add("durable-stable-checkpoint", DurableRecordCodec.encode(.stableCheckpoint(stable)))
+        add("durable-stable-checkpoint-apart", DurableRecordCodec.encode(.stableCheckpoint(stable), snapshotApart: true))
+        add("durable-entered-new-view", DurableRecordCodec.encode(.enteredNewView(newView)))
     }
 }
