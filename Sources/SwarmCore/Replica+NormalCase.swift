@@ -109,7 +109,10 @@ extension Replica {
         if messageView > view { noteHigherView(messageView, from: sender, &out) }
         guard status == .normal else { metrics.drop(.changingView); return false }
         if messageView < view {
+            // The sender (authenticated) still works in an older view: it missed our
+            // NEW-VIEW, which brings it here (rate-limited per replica).
             metrics.drop(.staleView)
+            forwardNewView(to: sender, &out)
             return false
         }
         guard messageView <= view else { metrics.drop(.futureView); return false }
@@ -163,6 +166,7 @@ extension Replica {
         } else {
             let commit = sign(.commit(Vote(sender: id, view: view, sequence: sequence, digest: digest)))
             slot.commits[id] = commit
+            lastOwnCommit = commit
             out.append(.persist(.signed(commit)))
             out.append(.broadcast(commit))
         }

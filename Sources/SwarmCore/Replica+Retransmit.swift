@@ -27,6 +27,14 @@ extension Replica {
                 } else if let entry = slot.committed {
                     for commit in entry.commits { out.append(.broadcast(commit)) }
                 }
+            } else if let commit = lastOwnCommit, case let .commit(vote) = commit.payload, vote.view == view, vote.sequence == lastExecuted {
+                // Idle at a checkpoint (its slot collected): the last COMMIT this replica
+                // signed in its view still says which view it works in, so that a replica
+                // left in an older view is sent the NEW-VIEW (acceptsNormalCase), and one
+                // in a newer view sees f + 1 of ours (noteHigherView). Found by the
+                // simulator's L1 "one common view": replicas idle at sequence 28 or 32,
+                // one of them in view 1 for good while the others ran view 2.
+                out.append(.broadcast(commit))
             }
         }
         if let latest = checkpointVotes.keys.max(), let own = checkpointVotes[latest]?[id] {

@@ -53,6 +53,8 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     /// the one for exactly the view being entered counts for NEW-VIEW.
     var viewChangeMessages: [ReplicaID: [SignedMessage]] = [:]
     var ownViewChange: SignedMessage?
+    /// The last COMMIT this replica signed: its heartbeat once the slot is collected.
+    var lastOwnCommit: SignedMessage?
     /// The NEW-VIEW that started the current view, kept to help replicas that missed it.
     var currentNewView: SignedMessage?
     /// Restored from the log: the NEW-VIEW this replica had sent or accepted when it

@@ -100,6 +100,13 @@ struct Checker {
         case let .prepare(m): key = SignedKey(replica: replica, kind: .prepare, view: m.view, sequence: m.sequence)
         case let .commit(m): key = SignedKey(replica: replica, kind: .commit, view: m.view, sequence: m.sequence)
         case let .viewChange(m): key = SignedKey(replica: replica, kind: .viewChange, view: m.newView, sequence: 0)
+        case let .checkpoint(m): key = SignedKey(replica: replica, kind: .checkpoint, view: 0, sequence: m.sequence)
+        case let .newView(m):
+            // A NEW-VIEW is one signed message for its view, and the PRE-PREPAREs of O inside
+            // it are the new primary's for their slots: the same as any it sends alone
+            // (defect A: a restarted new primary signed a second NEW-VIEW with another O).
+            key = SignedKey(replica: replica, kind: .newView, view: m.view, sequence: 0)
+            for prePrepare in m.prePrepares { onSent(prePrepare, replica: replica, time: time) }
         default: return
         }
         if let existing = signedByCorrect[key], existing != message.payload {

@@ -48,6 +48,8 @@ public final class Simulation {
         case tick(Int)
         case clientTick(Int)
         case crash(Int)
+        /// A lasting crash (`SimulationOptions.lastingCrashes`): down until the run ends.
+        case crashForGood(Int)
         case restart(Int)
         case repartition
         case heal
@@ -67,6 +69,9 @@ public final class Simulation {
         var durable = DurableState()
         var up = true
         var cutNextStep = false
+        /// Crashed for good: never restarted, not counted for liveness and convergence
+        /// (it is one of the f faulty replicas), still checked for what it did before.
+        var downForGood = false
     }
 
     /// A simulated client: the shipping client rule (`ClientCore`) plus the workload's
@@ -181,6 +186,10 @@ public final class Simulation {
         for client in clients { queue.push(.clientTick(client.index), at: random.int(1 ... 20)) }
         if options.faults || options.twins > 0 { queue.push(.repartition, at: profile.partitionPeriod) }
         queue.push(.heal, at: options.safetyPhaseTime)
+        // Drawn only when asked for, so that runs without lasting crashes replay as before.
+        for id in options.lastingCrashes {
+            queue.push(.crashForGood(Int(id)), at: random.int(1 ... options.safetyPhaseTime))
+        }
         for target in options.orderedQuarantine {
             for node in nodes.indices { queue.push(.order(quarantine: target, at: node), at: 50) }
         }
@@ -266,6 +275,10 @@ public final class Simulation {
             } else {
                 crash(index)
             }
+        case let .crashForGood(index):
+            nodes[index].downForGood = true
+            if options.trace { trace.append("t=\(time) r\(nodes[index].id) down for good") }
+            crash(index)
         case let .restart(index):
             restart(index)
         case .repartition:
@@ -439,12 +452,12 @@ public final class Simulation {
         nodes[index].up = false
         crashes += 1
         if options.trace { trace.append("t=\(time) r\(nodes[index].id) crashed") }
-        if !healed { queue.push(.restart(index), at: time + random.int(50 ... 1500)) }
+        if !healed, !nodes[index].downForGood { queue.push(.restart(index), at: time + random.int(50 ... 1500)) }
     }
 
     /// A restarted replica keeps what it persisted and loses everything else.
     func restart(_ index: Int) {
-        guard !nodes[index].up else { return }
+        guard !nodes[index].up, !nodes[index].downForGood else { return }
         let node = nodes[index]
         do {
             var replica = try Replica(
@@ -468,14 +481,30 @@ public final class Simulation {
 
     // MARK: Liveness
 
+    /// L1 after healing: every request completed, and every correct replica still running
+    /// executed the same sequence to the same state, and is in the one view the others
+    /// operate in (issue 14: a replica left behind the view, defect E, is not live).
     func finished() -> Bool {
         guard clients.allSatisfy({ $0.completed >= options.requestsPerClient }) else { return false }
-        let correct = nodes.filter(\.correct)
+        let correct = nodes.filter { $0.correct && !$0.downForGood }
         guard let first = correct.first else { return true }
         let head = first.replica.lastExecuted
         guard correct.allSatisfy({ $0.up && $0.replica.lastExecuted == head }) else { return false }
+        guard inOneView(correct.map(\.replica)) else { return false }
         let digest = first.replica.currentStateDigest()
         return correct.allSatisfy { $0.replica.currentStateDigest() == digest }
+    }
+
+    /// The correct replicas in normal status are all in one view V, and every other one is
+    /// changing to a view above V. A replica that sent a VIEW-CHANGE for V + 1 must never
+    /// take part in V again (section 4.5.2), so one that timed out after the last request
+    /// waits, alone, until the next request times out at the others and they join it; one
+    /// changing to V or below while the others run V is left out for good (defect E).
+    func inOneView(_ replicas: [Replica<SwarmMemory>]) -> Bool {
+        let normalViews = Set(replicas.filter { $0.status == .normal }.map(\.view))
+        guard normalViews.count <= 1 else { return false }
+        guard let view = normalViews.first else { return true }
+        return replicas.allSatisfy { $0.status == .normal || $0.view > view }
     }
 
     func convergenceReport() -> String {
@@ -491,7 +520,7 @@ public final class Simulation {
         for client in clients {
             let accepted = client.core.nextRequestID - (client.core.pending == nil ? 1 : 2)
             guard accepted > 0 else { continue }
-            for node in nodes where node.correct {
+            for node in nodes where node.correct && !node.downForGood {
                 let executed = node.replica.lastExecutedRequestID(for: client.key) ?? 0
                 if executed < accepted {
                     checker.fail(.durability, time, "client \(client.key) accepted request \(accepted) but correct replica \(node.id) executed only up to \(executed)")

@@ -33,6 +33,11 @@ public struct SimulationOptions: Sendable {
     /// quarantine invariants: ordering a correct replica must be caught.
     public var orderedQuarantine: [ReplicaID] = []
 
+    /// Replicas that crash once, at a time drawn from the seed during the safety phase,
+    /// and never restart (issue 14, lasting crashes): with the Byzantine ones at most f,
+    /// so L1 must hold with the n − f that remain. They stay under the safety checks.
+    public var lastingCrashes: [ReplicaID] = []
+
     var monitorProfile: ProtectionProfile { monitorProfileOverride ?? ProtectionProfile.profile(for: protectionLevel) }
 
     public init(
@@ -74,6 +79,7 @@ public struct SimulationOptions: Sendable {
         if clientCount != 4 { words.append("--clients \(clientCount)") }
         if requestsPerClient != 8 { words.append("--requests \(requestsPerClient)") }
         if protectionLevel != .standard { words.append("--protection-level \(protectionLevel.rawValue)") }
+        if !lastingCrashes.isEmpty { words.append("--lasting-crashes \(lastingCrashes.map(String.init).joined(separator: ","))") }
         if !orderedQuarantine.isEmpty { words.append("--order-quarantine \(orderedQuarantine.map(String.init).joined(separator: ","))") }
         return words.joined(separator: " ")
     }

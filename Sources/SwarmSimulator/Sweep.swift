@@ -55,20 +55,26 @@ public struct SweepSummary: Sendable {
 }
 
 public enum Sweep {
-    /// `--byzantine all`: seed s runs behaviour s mod 9 (every `Misbehavior` in turn) on
-    /// between 1 and f replicas drawn from the seed; the behaviours a primary shows
-    /// (equivocate, delay, forge) always include replica 0, the first primary. The
-    /// options name the choice, so a failing seed's replay command is concrete.
+    /// `--byzantine all`: seed s runs fault s mod 11 — every `Misbehavior` in turn, then a
+    /// lasting crash — on between 1 and f replicas drawn from the seed; the behaviours a
+    /// primary shows (equivocate, delay, forge) always include replica 0, the first primary.
+    /// The options name the choice, so a failing seed's replay command is concrete.
     public static func rotatingByzantine(_ options: SimulationOptions, seed: UInt64) -> SimulationOptions {
         var seeded = options
-        let behaviours = Misbehavior.allCases
-        let behaviour = behaviours[Int(seed % UInt64(behaviours.count))]
+        let faults: [Misbehavior?] = Misbehavior.allCases + [nil]
+        let behaviour = faults[Int(seed % UInt64(faults.count))]
         let n = UInt64(options.replicaCount), f = UInt64(max(1, (options.replicaCount - 1) / 3))
-        let round = seed / UInt64(behaviours.count)
+        let round = seed / UInt64(faults.count)
         let count = 1 + round % f
-        let first: UInt64 = [.equivocate, .delay, .forge].contains(behaviour) ? 0 : round % n
-        seeded.byzantine = behaviour
-        seeded.byzantineReplicas = (0 ..< count).map { ReplicaID((first + $0 * (n / count)) % n) }.sorted()
+        let first: UInt64 = behaviour.map { [.equivocate, .delay, .forge].contains($0) } == true ? 0 : round % n
+        let replicas = (0 ..< count).map { ReplicaID((first + $0 * (n / count)) % n) }.sorted()
+        if let behaviour {
+            seeded.byzantine = behaviour
+            seeded.byzantineReplicas = replicas
+        } else {
+            seeded.byzantine = nil
+            seeded.lastingCrashes = replicas
+        }
         return seeded
     }
 

@@ -24,6 +24,11 @@ struct RegressionSeedTests {
             // A primary the others had left while it was partitioned: the view-change timer now
             // starts once q replicas left the old view.
             (15, .silent, 0),
+            // L1 in one common view (issue 14): idle at a checkpoint, a replica stayed normal
+            // in view 1 for good while the others ran view 2 (its heartbeat named no view).
+            (505, nil, 0),
+            (569, nil, 0),
+            (713, nil, 0),
         ])
     func seed(seed: UInt64, behavior: Misbehavior?, replica: ReplicaID) {
         let result = Simulation.run(SimulationOptions(replicaCount: 4, seed: seed, byzantine: behavior, byzantineReplicas: [replica]))
