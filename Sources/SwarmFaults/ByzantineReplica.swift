@@ -21,9 +21,14 @@ public struct ByzantineReplica: Sendable {
     public let configuration: Configuration
     /// This replica's signer (and the digest of a conflicting batch).
     let crypto: any ProtocolCrypto
-    /// `replay`: VIEW-CHANGEs and NEW-VIEWs it received, the first 64.
+    /// `replay`: the last 64 messages it received, of every kind (issue 14: replays of
+    /// every message kind, not only VIEW-CHANGE and NEW-VIEW), in a ring.
     public private(set) var recorded: [SignedMessage] = []
     public static let recordedLimit = 64
+    var observed = 0
+    /// `double-vote`: the batches of the last PRE-PREPAREs it received, by sequence (at most
+    /// `recordedLimit`), so that its second vote is for a real batch.
+    var batches: [SequenceNumber: [SignedMessage]] = [:]
 
     public init(_ misbehavior: Misbehavior, id: ReplicaID, configuration: Configuration, crypto: any ProtocolCrypto) {
         precondition(configuration.isReplica(id), "replica \(id) is not in a cluster of \(configuration.replicaCount)")
@@ -51,8 +56,26 @@ public struct ByzantineReplica: Sendable {
 
     /// A message this replica received (kept for `replay`).
     public mutating func observe(inbound message: SignedMessage) {
-        guard misbehavior == .replay, message.kind == .viewChange || message.kind == .newView, recorded.count < Self.recordedLimit else { return }
-        recorded.append(message)
+        switch misbehavior {
+        case .replay:
+            if recorded.count < Self.recordedLimit { recorded.append(message) } else { recorded[observed % Self.recordedLimit] = message }
+            observed &+= 1
+        case .doubleVote:
+            guard case let .prePrepare(pp) = message.payload else { return }
+            if batches.count >= Self.recordedLimit, let oldest = batches.keys.min() { batches[oldest] = nil }
+            batches[pp.sequence] = pp.batch
+        default:
+            return
+        }
+    }
+
+    /// `double-vote`'s second digest: that of a real batch — the one it saw proposed for the
+    /// slot, reordered or short of a request, which a colluding primary could propose — or
+    /// of an empty batch; random only when the proposal itself was the empty batch.
+    func conflictingDigest(_ vote: Vote, random: inout some FaultRandomness) -> Digest {
+        let real = batches[vote.sequence].flatMap(Self.conflictingBatch) ?? []
+        let digest = batchDigest(of: real, crypto: crypto)
+        return digest == vote.digest ? Digest(bytes: random.bytes(32)) : digest
     }
 
     /// Rewrites what the honest core wanted to send.
@@ -80,7 +103,7 @@ public struct ByzantineReplica: Sendable {
                 switch message.payload {
                 case let .prepare(vote), let .commit(vote):
                     var other = vote
-                    other.digest = Digest(bytes: random.bytes(32))
+                    other.digest = conflictingDigest(vote, random: &random)
                     let conflicting = sign(message.kind == .prepare ? .prepare(other) : .commit(other))
                     out.directives += firstHalf.map { .send(message, to: $0) }
                     out.directives += secondHalf.map { .send(conflicting, to: $0) }
@@ -175,8 +198,24 @@ public struct ByzantineReplica: Sendable {
             }
             let inWindow = lowWatermark &+ UInt64(random.int(1 ... Int(configuration.watermarkWindow)))
             messages.append(sign(.commit(Vote(sender: id, view: view, sequence: inWindow, digest: Digest(bytes: random.bytes(32))))))
+            // Inside the windows too (issue 14: a flood that is all dropped at the first
+            // check tests nothing): votes for slots in (h, h + L] of views up to
+            // maxViewsAhead, VIEW-CHANGEs for those views, CHECKPOINTs up to h + 2L.
+            for _ in 0 ..< 2 {
+                let sequence = lowWatermark &+ UInt64(random.int(1 ... Int(configuration.watermarkWindow)))
+                let near = view &+ UInt64(random.int(0 ... Int(configuration.maxViewsAhead)))
+                let vote = Vote(sender: id, view: near, sequence: sequence, digest: Digest(bytes: random.bytes(32)))
+                messages.append(sign(random.chance(0.5) ? .prepare(vote) : .commit(vote)))
+                messages.append(
+                    sign(.viewChange(ViewChange(sender: id, newView: view &+ UInt64(random.int(1 ... Int(configuration.maxViewsAhead))), stableSequence: lowWatermark, checkpointProof: [], prepared: []))))
+                let intervals = Int(2 * configuration.watermarkWindow / configuration.checkpointInterval)
+                let base = lowWatermark / configuration.checkpointInterval &* configuration.checkpointInterval
+                let checkpointSequence = base &+ UInt64(random.int(1 ... intervals)) &* configuration.checkpointInterval
+                messages.append(sign(.checkpoint(Checkpoint(sender: id, sequence: checkpointSequence, stateDigest: Digest(bytes: random.bytes(32))))))
+            }
             return messages
         case .replay:
+            // Signed by whoever signed them: replays of others' messages as they were.
             guard !recorded.isEmpty, random.chance(0.3) else { return [] }
             return [recorded[random.int(0 ... recorded.count - 1)]]
         case .lyingState:

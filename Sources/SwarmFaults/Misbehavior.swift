@@ -7,7 +7,8 @@ public enum Misbehavior: String, Sendable, CaseIterable {
     /// one (the batch reversed, or emptied) to the others.
     case equivocate
     /// Votes PREPARE and COMMIT for two digests in the same slot: its own vote to the
-    /// first half of its peers, one for a random digest to the others.
+    /// first half of its peers, one for another real batch (the proposed one reordered or
+    /// short of a request, or the empty batch) to the others.
     case doubleVote = "double-vote"
     /// Sends nothing at all.
     case silent
@@ -17,13 +18,15 @@ public enum Misbehavior: String, Sendable, CaseIterable {
     /// manipulation: just under the timeout that would replace it).
     case delay
     /// Besides its honest traffic, sends validly signed messages for sequences and views
-    /// no correct replica could be at, checkpoints far ahead, and COMMITs for random
-    /// digests inside the window (ACCEPTANCE 8).
+    /// no correct replica could be at, checkpoints far ahead (ACCEPTANCE 8), and inside
+    /// the windows: PREPAREs and COMMITs for random digests in (h, h + L] of views up to
+    /// maxViewsAhead, VIEW-CHANGEs for those views, CHECKPOINTs up to h + 2L.
     case flood
     /// Equivocates as primary and forges PREPAREs and COMMITs in other replicas' names
     /// with garbage signatures: only a replica that skips verification is fooled.
     case forge
-    /// Replays VIEW-CHANGE and NEW-VIEW messages it received, from views long gone.
+    /// Replays messages of every kind it received (the last 64), as they were signed, to
+    /// everyone: old views, old sequences, others' votes and requests.
     case replay
     /// Replies to clients with a wrong result (different at every replica).
     case wrongResults = "wrong-results"

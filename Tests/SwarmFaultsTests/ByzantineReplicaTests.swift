@@ -77,6 +77,22 @@ struct ByzantineReplicaTests {
         }
     }
 
+    @Test("double-vote: the second vote is for a real batch — the proposal reordered — once the PRE-PREPARE was seen")
+    mutating func doubleVoteForRealBatch() {
+        var lies = liar(.doubleVote)
+        let batch = [request(1), request(2)]
+        let proposal = prePrepare(batch)
+        lies.observe(inbound: proposal)
+        guard case let .prePrepare(pp) = proposal.payload else { return }
+        let own = signed(.prepare(Vote(sender: 3, view: pp.view, sequence: pp.sequence, digest: pp.digest)))
+        let sent = sends(lies.rewrite([.broadcast(own)], random: &random).directives)
+        guard case let .prepare(second) = sent[2].0.payload else {
+            Issue.record("the second half got \(sent[2].0.kind)")
+            return
+        }
+        #expect(second.digest == batchDigest(of: [request(2), request(1)], crypto: keys.verifier) && second.digest != pp.digest)
+    }
+
     @Test("delay: the primary's PRE-PREPARE is held for 3/4 of the request timeout; the rest passes")
     mutating func delay() {
         let original = prePrepare([request(1)])
@@ -102,31 +118,46 @@ struct ByzantineReplicaTests {
         #expect(inOthersNames.count == 3 * 2 && inOthersNames.allSatisfy { !keys.verifier.verify($0.0) && $0.1 == 2 })
     }
 
-    @Test("flood: validly signed PREPAREs and checkpoints beyond H, VIEW-CHANGEs for far views, one COMMIT inside the window")
+    @Test("flood: validly signed PREPAREs and checkpoints beyond H, VIEW-CHANGEs for far views, and votes, VIEW-CHANGEs and checkpoints inside the windows")
     mutating func flood() {
         let low: SequenceNumber = 100, high = 100 + configuration.watermarkWindow
         let messages = liar(.flood).tick(view: 2, lowWatermark: low, highWatermark: high, random: &random)
-        #expect(messages.count == 25 && messages.allSatisfy { keys.verifier.verify($0) })
+        #expect(messages.count == 31 && messages.allSatisfy { keys.verifier.verify($0) })
+        var far = 0, inside = 0
         for message in messages {
             switch message.payload {
-            case let .prepare(vote): #expect(vote.sequence > high)
-            case let .checkpoint(checkpoint): #expect(checkpoint.sequence > high && checkpoint.sequence % configuration.checkpointInterval == 0)
-            case let .viewChange(change): #expect(change.newView >= 102)
-            case let .commit(vote): #expect(vote.sequence > low && vote.sequence <= high)
+            case let .prepare(vote), let .commit(vote):
+                if vote.sequence > high { far += 1 } else {
+                    #expect(vote.sequence > low && vote.view >= 2 && vote.view <= 2 + configuration.maxViewsAhead)
+                    inside += 1
+                }
+            case let .checkpoint(checkpoint):
+                #expect(checkpoint.sequence > low && checkpoint.sequence % configuration.checkpointInterval == 0)
+                if checkpoint.sequence > high + configuration.watermarkWindow { far += 1 } else { inside += 1 }
+            case let .viewChange(change):
+                if change.newView >= 102 { far += 1 } else {
+                    #expect(change.newView > 2 && change.newView <= 2 + configuration.maxViewsAhead)
+                    inside += 1
+                }
             default: Issue.record("unexpected \(message.kind)")
             }
         }
+        #expect(inside >= 7, "inside the windows: \(inside), beyond them: \(far)")
         #expect(liar(.equivocate).tick(view: 2, lowWatermark: low, highWatermark: high, random: &random).isEmpty, "only flood and replay make traffic of their own")
     }
 
-    @Test("replay records the VIEW-CHANGEs and NEW-VIEWs it receives, at most 64, and sends them again")
+    @Test("replay records the last 64 messages it receives, of every kind, and sends them again")
     mutating func replay() {
         var lies = liar(.replay)
         lies.observe(inbound: request(1))
+        #expect(lies.recorded == [request(1)])
         for view in 1 ... 70 {
             lies.observe(inbound: signed(.viewChange(ViewChange(sender: 1, newView: ViewNumber(view), stableSequence: 0, checkpointProof: [], prepared: [])), by: 1))
         }
+        // A ring of the last 64: the request and the first six VIEW-CHANGEs are gone.
         #expect(lies.recorded.count == ByzantineReplica.recordedLimit && lies.recorded.allSatisfy { $0.kind == .viewChange })
+        let views = lies.recorded.compactMap { if case let .viewChange(m) = $0.payload { m.newView } else { nil } }
+        #expect(Set(views) == Set(7 ... 70))
         let replayed = (0 ..< 40).flatMap { _ in lies.tick(view: 0, lowWatermark: 0, highWatermark: 64, random: &random) }
         #expect(!replayed.isEmpty && replayed.allSatisfy { lies.recorded.contains($0) })
         var honest = liar(.flood)
