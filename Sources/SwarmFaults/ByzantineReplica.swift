@@ -206,8 +206,8 @@ public struct ByzantineReplica: Sendable {
                 let near = view &+ UInt64(random.int(0 ... Int(configuration.maxViewsAhead)))
                 let vote = Vote(sender: id, view: near, sequence: sequence, digest: Digest(bytes: random.bytes(32)))
                 messages.append(sign(random.chance(0.5) ? .prepare(vote) : .commit(vote)))
-                messages.append(
-                    sign(.viewChange(ViewChange(sender: id, newView: view &+ UInt64(random.int(1 ... Int(configuration.maxViewsAhead))), stableSequence: lowWatermark, checkpointProof: [], prepared: []))))
+                let nextView = view &+ UInt64(random.int(1 ... Int(configuration.maxViewsAhead)))
+                messages.append(sign(.viewChange(ViewChange(sender: id, newView: nextView, stableSequence: lowWatermark, checkpointProof: [], prepared: []))))
                 let intervals = Int(2 * configuration.watermarkWindow / configuration.checkpointInterval)
                 let base = lowWatermark / configuration.checkpointInterval &* configuration.checkpointInterval
                 let checkpointSequence = base &+ UInt64(random.int(1 ... intervals)) &* configuration.checkpointInterval

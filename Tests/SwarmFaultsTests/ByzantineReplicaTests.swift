@@ -127,7 +127,9 @@ struct ByzantineReplicaTests {
         for message in messages {
             switch message.payload {
             case let .prepare(vote), let .commit(vote):
-                if vote.sequence > high { far += 1 } else {
+                if vote.sequence > high {
+                    far += 1
+                } else {
                     #expect(vote.sequence > low && vote.view >= 2 && vote.view <= 2 + configuration.maxViewsAhead)
                     inside += 1
                 }
@@ -135,7 +137,9 @@ struct ByzantineReplicaTests {
                 #expect(checkpoint.sequence > low && checkpoint.sequence % configuration.checkpointInterval == 0)
                 if checkpoint.sequence > high + configuration.watermarkWindow { far += 1 } else { inside += 1 }
             case let .viewChange(change):
-                if change.newView >= 102 { far += 1 } else {
+                if change.newView >= 102 {
+                    far += 1
+                } else {
                     #expect(change.newView > 2 && change.newView <= 2 + configuration.maxViewsAhead)
                     inside += 1
                 }
