@@ -69,6 +69,9 @@ extension Replica {
         precondition(checkpoint.sequence <= lastExecuted, "a stable checkpoint this replica has not reached needs state transfer")
         stable = checkpoint
         stableManifest = manifest
+        // Chunks of a given-up transfer are kept for the next one; once a newer state is
+        // stable here they are of no more use and may hold up to a whole state.
+        abandonedChunks = [:]
         out.append(.persist(.stableCheckpoint(checkpoint)))
         out.append(.stableCheckpoint(sequence: checkpoint.sequence, stateDigest: checkpoint.stateDigest))
         slots = slots.filter { $0.key > checkpoint.sequence }

@@ -20,6 +20,10 @@ extension Replica {
         let signers = Set(fetch.proof.compactMap(\.payload.replicaSender)).subtracting([id, responder]).sorted()
         fetch.sources = [responder] + signers.filter { !quarantined.contains($0) }
         fetch.lastChunkTick = now
+        // However the chunks trickle in, the whole fetch gets a deadline: two rounds of
+        // timeouts per batch of chunks in flight, and one per source.
+        let rounds = (fetch.missing.count + Self.maxChunksInFlight - 1) / Self.maxChunksInFlight
+        fetch.giveUpTick = now + configuration.stateTransferTimeoutTicks * (fetch.sources.count + 1 + 2 * rounds)
         abandonedChunks = [:]
         stateTransfer!.fetch = fetch
         requestChunks(&out)
@@ -78,6 +82,14 @@ extension Replica {
     /// timeouts scaled by the chunks in flight: with one chunk left, 1,440 ticks at n = 4.
     mutating func chunkFetchTick(_ out: inout [Directive]) {
         guard var transfer = stateTransfer, var fetch = transfer.fetch else { return }
+        if now >= fetch.giveUpTick {
+            // A source that answers just often enough to reset the progress rule (one chunk
+            // per round of deadlines) cannot hold the transfer beyond its deadline.
+            var next = (transfer.target + 1) % ReplicaID(configuration.replicaCount)
+            if next == id { next = (next + 1) % ReplicaID(configuration.replicaCount) }
+            supersedeChunkFetch(olderThan: .max)
+            return sendStateRequest(to: next, attempts: transfer.attempts + 1, &out)
+        }
         let late = fetch.outstanding.filter { $0.value.deadline <= now }.keys.sorted()
         guard !late.isEmpty else { return }
         for index in late {

@@ -82,6 +82,13 @@ extension Replica {
             return
         }
         if let manifest = m.manifest, m.checkpointSequence > lastExecuted {
+            // A certified but older checkpoint than one q replicas already vouched for to us:
+            // the correct replicas discarded it, so only its sender could serve its chunks —
+            // a Byzantine responder's way to drip-feed a transfer (review of 05adcb4).
+            guard m.checkpointSequence >= newestCertifiedCheckpoint() else {
+                metrics.drop(.invalidStateResponse)
+                return
+            }
             guard let digest = certifiedStateDigest(manifest, sequence: m.checkpointSequence, proof: m.checkpointProof) else {
                 metrics.drop(.invalidStateResponse)
                 return
@@ -95,6 +102,20 @@ extension Replica {
         let before = lastExecuted
         applyCommittedEntries(m.entries, from: m.sender, &out)
         finishStateTransfer(before: before, from: m.sender, &out)
+    }
+
+    /// The newest checkpoint sequence that q matching CHECKPOINTs vouch for at this replica
+    /// (the stable one, or a newer one it has not reached).
+    func newestCertifiedCheckpoint() -> SequenceNumber {
+        var newest = stable.sequence
+        for (sequence, votes) in checkpointVotes where sequence > newest {
+            var counts: [Digest: Int] = [:]
+            for vote in votes.values {
+                if case let .checkpoint(m) = vote.payload { counts[m.stateDigest, default: 0] += 1 }
+            }
+            if counts.values.contains(where: { $0 >= configuration.quorum }) { newest = sequence }
+        }
+        return newest
     }
 
     /// The digest q CHECKPOINTs certify for `sequence`, if `manifest` is the one it names

@@ -200,6 +200,8 @@ struct ChunkFetch: Sendable {
     /// When the last verified chunk arrived (or the fetch began): no progress for a round
     /// of deadlines over every source gives the fetch up.
     var lastChunkTick = 0
+    /// The fetch's overall deadline (set when it begins).
+    var giveUpTick = Int.max
 }
 
 /// Counters of what the instance dropped and did; the shells export them.
