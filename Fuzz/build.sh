@@ -44,34 +44,28 @@ up_to_date() {
     return 0
 }
 
+# build_fuzzer OUTPUT HARNESS... : a libFuzzer + AddressSanitizer binary of the SwarmCore
+# module (with the swarm memory) and the harness files, against SwarmWire.
+build_fuzzer() {
+    local out=$1; shift
+    if up_to_date "$out" "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$@" "${BASH_SOURCE[0]}"; then
+        echo "build.sh: $out is up to date"
+        return 0
+    fi
+    local sanitize=(-sanitize=fuzzer,address)
+    build_wire_module "$BIN/fuzz-modules" "${sanitize[@]}"
+    swiftc "${SWIFT_FLAGS[@]}" "${sanitize[@]}" -module-name SwarmCore -I "$BIN/fuzz-modules" \
+        "${CORE_SOURCES[@]}" "$@" "$BIN/fuzz-modules/SwarmWire.o" -use-ld=lld -o "$out"
+    printf '%s\n' "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$@" "${BASH_SOURCE[0]}" >"$out.inputs"
+    echo "build.sh: built $out"
+}
+
 case "$MODE" in
 fuzzer)
-    OUT="$BIN/wire-decoder-fuzzer"
-    HARNESS="$ROOT/Fuzz/WireDecoder/FuzzMain.swift"
-    if up_to_date "$OUT" "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$HARNESS" "${BASH_SOURCE[0]}"; then
-        echo "build.sh: $OUT is up to date"
-        exit 0
-    fi
-    SANITIZE=(-sanitize=fuzzer,address)
-    build_wire_module "$BIN/fuzz-modules" "${SANITIZE[@]}"
-    swiftc "${SWIFT_FLAGS[@]}" "${SANITIZE[@]}" -module-name SwarmCore -I "$BIN/fuzz-modules" \
-        "${CORE_SOURCES[@]}" "$HARNESS" "$BIN/fuzz-modules/SwarmWire.o" -use-ld=lld -o "$OUT"
-    printf '%s\n' "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "$HARNESS" "${BASH_SOURCE[0]}" >"$OUT.inputs"
-    echo "build.sh: built $OUT"
+    build_fuzzer "$BIN/wire-decoder-fuzzer" "$ROOT/Fuzz/WireDecoder/FuzzMain.swift"
     ;;
 core)
-    OUT="$BIN/core-fuzzer"
-    HARNESS=("$ROOT"/Fuzz/Core/*.swift)
-    if up_to_date "$OUT" "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "${HARNESS[@]}" "${BASH_SOURCE[0]}"; then
-        echo "build.sh: $OUT is up to date"
-        exit 0
-    fi
-    SANITIZE=(-sanitize=fuzzer,address)
-    build_wire_module "$BIN/fuzz-modules" "${SANITIZE[@]}"
-    swiftc "${SWIFT_FLAGS[@]}" "${SANITIZE[@]}" -module-name SwarmCore -I "$BIN/fuzz-modules" \
-        "${CORE_SOURCES[@]}" "${HARNESS[@]}" "$BIN/fuzz-modules/SwarmWire.o" -use-ld=lld -o "$OUT"
-    printf '%s\n' "${WIRE_SOURCES[@]}" "${CORE_SOURCES[@]}" "${HARNESS[@]}" "${BASH_SOURCE[0]}" >"$OUT.inputs"
-    echo "build.sh: built $OUT"
+    build_fuzzer "$BIN/core-fuzzer" "$ROOT"/Fuzz/Core/*.swift
     ;;
 corpus)
     OUT="$BIN/make-corpus"

@@ -82,25 +82,15 @@ extension Replica {
     /// timeouts scaled by the chunks in flight: with one chunk left, 1,440 ticks at n = 4.
     mutating func chunkFetchTick(_ out: inout [Directive]) {
         guard var transfer = stateTransfer, var fetch = transfer.fetch else { return }
-        if now >= fetch.giveUpTick {
-            // A source that answers just often enough to reset the progress rule (one chunk
-            // per round of deadlines) cannot hold the transfer beyond its deadline.
-            var next = (transfer.target + 1) % ReplicaID(configuration.replicaCount)
-            if next == id { next = (next + 1) % ReplicaID(configuration.replicaCount) }
-            supersedeChunkFetch(olderThan: .max)
-            return sendStateRequest(to: next, attempts: transfer.attempts + 1, &out)
-        }
+        // A source that answers just often enough to reset the progress rule (one chunk
+        // per round of deadlines) cannot hold the transfer beyond its overall deadline.
+        if now >= fetch.giveUpTick { return retryStateTransfer(transfer, &out) }
         let late = fetch.outstanding.filter { $0.value.deadline <= now }.keys.sorted()
         guard !late.isEmpty else { return }
+        if now - fetch.lastChunkTick > configuration.stateTransferTimeoutTicks * (fetch.sources.count + 1) { return retryStateTransfer(transfer, &out) }
         for index in late {
             fetch.outstanding[index] = nil
             fetch.missing.insert(index, at: 0)
-        }
-        if now - fetch.lastChunkTick > configuration.stateTransferTimeoutTicks * (fetch.sources.count + 1) {
-            var next = (transfer.target + 1) % ReplicaID(configuration.replicaCount)
-            if next == id { next = (next + 1) % ReplicaID(configuration.replicaCount) }
-            supersedeChunkFetch(olderThan: .max)
-            return sendStateRequest(to: next, attempts: transfer.attempts + 1, &out)
         }
         transfer.fetch = fetch
         stateTransfer = transfer

@@ -19,6 +19,14 @@ extension Replica {
         out.append(.alert(.stateTransferStarted(from: target, lastExecuted: lastExecuted)))
     }
 
+    /// Gives `transfer` up (keeping any verified chunks) and asks the next replica.
+    mutating func retryStateTransfer(_ transfer: StateTransferProgress, _ out: inout [Directive]) {
+        var next = (transfer.target + 1) % ReplicaID(configuration.replicaCount)
+        if next == id { next = (next + 1) % ReplicaID(configuration.replicaCount) }
+        supersedeChunkFetch(olderThan: .max)
+        sendStateRequest(to: next, attempts: transfer.attempts + 1, &out)
+    }
+
     /// Retries an unanswered transfer with the next replica, and detects lag: when f + 1
     /// replicas have shown progress beyond ours and we executed nothing for a while, we
     /// fetch what we missed.
@@ -26,10 +34,7 @@ extension Replica {
         if let transfer = stateTransfer {
             if transfer.fetch != nil { return chunkFetchTick(&out) }
             guard now >= transfer.deadline else { return }
-            var next = (transfer.target + 1) % ReplicaID(configuration.replicaCount)
-            if next == id { next = (next + 1) % ReplicaID(configuration.replicaCount) }
-            sendStateRequest(to: next, attempts: transfer.attempts + 1, &out)
-            return
+            return retryStateTransfer(transfer, &out)
         }
         guard now - lastProgressTick >= configuration.stateTransferTimeoutTicks else { return }
         let ahead = peerProgress.filter { $0.key != id && $0.value > lastExecuted }

@@ -35,6 +35,12 @@ struct StateChunkTests {
         return nil
     }
 
+    /// The STATE-REQUEST replica 3 sent, delivered to its target: the target's answer.
+    static func answer(_ h: inout Harness, _ request: (target: ReplicaID, nonce: UInt64)) -> [Directive] {
+        let message = h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3)
+        return h.replicas[Int(request.target)].receive(message)
+    }
+
     /// Delivers messages until quiet like `Harness.settle`, but lets `rewrite` change what
     /// a replica sends (a Byzantine responder), and records every chunk request.
     static func run(
@@ -75,7 +81,7 @@ struct StateChunkTests {
             Issue.record("replica 3 never asked for state")
             return
         }
-        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        let answer = Self.answer(&h, request)
         let result = Self.run(&h, [(request.target, answer)])
         #expect(h.replicas[3].lastExecuted == h.replicas[0].lastExecuted)
         #expect(h.replicas[3].currentStateDigest() == h.replicas[0].currentStateDigest())
@@ -93,7 +99,7 @@ struct StateChunkTests {
         }
         let byzantine: ReplicaID = request.target == 2 ? 1 : 2
         let keys = h
-        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        let answer = Self.answer(&h, request)
         let result = Self.run(&h, [(request.target, answer)]) { from, message in
             // The Byzantine replica signs its lie with its own key: only the manifest can tell.
             guard from == byzantine, case var .stateChunk(chunk) = message.payload, !chunk.bytes.isEmpty else { return message }
@@ -123,7 +129,7 @@ struct StateChunkTests {
             Issue.record("replica 3 never asked for state")
             return
         }
-        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        let answer = Self.answer(&h, request)
         let result = Self.run(&h, [(request.target, answer)])
         #expect(h.replicas[3].lastExecuted == h.replicas[0].lastExecuted)
         #expect(h.replicas[3].currentStateDigest() == h.replicas[0].currentStateDigest())
@@ -145,7 +151,7 @@ struct StateChunkTests {
             Issue.record("replica 3 never asked for state")
             return
         }
-        let answer = h.replicas[Int(request.target)].receive(h.sign(.stateRequest(StateRequest(sender: 3, lastExecuted: h.replicas[3].lastExecuted, nonce: request.nonce)), as: 3))
+        let answer = Self.answer(&h, request)
         // Every chunk arrives but chunk 0, whose answers are lost.
         _ = Self.run(&h, [(request.target, answer)], drop: { if case let .stateChunk(chunk) = $0.payload { chunk.index == 0 } else { false } })
         #expect(h.replicas[3].isTransferringState && h.replicas[3].lastExecuted < 8)
