@@ -8,7 +8,8 @@ import SwarmWire
 /// observation of the oldest request in its batch to the first time a backup's tap saw
 /// the PRE-PREPARE arrive, so a primary cannot hide the delay by lying on its own tap.
 ///
-/// A primary is suspected when the median of its last `samples` delays is at or above
+/// A primary is suspected when the median of its last `samples` delays (or of the
+/// proposals of a view that ended, however few, also those seen only after its end) is at or above
 /// `timeoutFraction` of the request timeout, or `baselineFactor` times the other
 /// primaries' median or its own first median (and at least half the timeout, so that
 /// fast clusters do not make noise out of a few lost messages). Only suspected: loss and
@@ -59,8 +60,10 @@ public struct TimingDetector: Sendable {
     /// Relative bounds never go below this: under loss and partitions honest proposals
     /// take a fair part of the timeout too.
     var floorMicroseconds: UInt64 { requestTimeoutMicroseconds / 2 }
-    /// A primary replaced by a view change is judged on this many proposals of its view.
-    var samplesAtViewEnd: Int { min(samples, 2) }
+    /// A primary replaced by a view change is judged on the proposals of its view, however
+    /// few: the backups' timers already judged it too slow (4.4), and a primary that
+    /// delays each proposal to just under the timeout is often replaced after one.
+    var samplesAtViewEnd: Int { 1 }
     var timeoutBoundMicroseconds: UInt64 { UInt64(Double(requestTimeoutMicroseconds) * timeoutFraction) }
 
     /// The other primaries' median delay, when they have made enough proposals.
@@ -99,7 +102,10 @@ public struct TimingDetector: Sendable {
             guard let oldest = arrivals.min() else { return ended }
             let start = max(oldest, viewStart[proposal.view] ?? 0)
             guard now >= start else { return ended }
-            let recorded = record(delay: now - start, primary: proposal.sender, now: now)
+            // A proposal that arrives after its view ended came too late to be ordered in
+            // it: the primary is judged on it as on the proposals seen before the end.
+            let minimumSamples = proposal.view < currentView ? samplesAtViewEnd : samples
+            let recorded = record(delay: now - start, primary: proposal.sender, now: now, minimumSamples: minimumSamples)
             return (ended.findings + recorded.findings, ended.anomalies + recorded.anomalies)
         default:
             return ([], [])
@@ -130,12 +136,12 @@ public struct TimingDetector: Sendable {
         if requestOrder.count > capacity { requestSeen[requestOrder.removeFirst()] = nil }
     }
 
-    mutating func record(delay: UInt64, primary: ReplicaID, now: UInt64) -> (findings: [Finding], anomalies: [Anomaly]) {
+    mutating func record(delay: UInt64, primary: ReplicaID, now: UInt64, minimumSamples: Int) -> (findings: [Finding], anomalies: [Anomaly]) {
         var recent = delays[primary] ?? []
         recent.append(delay)
         if recent.count > samples { recent.removeFirst() }
         delays[primary] = recent
-        return evaluate(primary, now: now, minimumSamples: samples, delay: delay)
+        return evaluate(primary, now: now, minimumSamples: minimumSamples, delay: delay)
     }
 
     mutating func evaluate(_ primary: ReplicaID, now: UInt64, minimumSamples: Int, delay: UInt64?) -> (findings: [Finding], anomalies: [Anomaly]) {

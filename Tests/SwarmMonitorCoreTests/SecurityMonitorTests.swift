@@ -156,6 +156,35 @@ struct SecurityMonitorTests {
         #expect(timingFindings(delayMicroseconds: timeout * 3 / 4, profile: .minimal).isEmpty)
     }
 
+    /// Replica 0 proposes one request, `delay` after its tap saw it, in view 0; then the
+    /// primary of view 1 proposes, ending view 0. With `afterViewEnd`, view 0's proposal is
+    /// seen only after the view-1 one (it came too late to be ordered in its view).
+    func replacedPrimaryFindings(delayMicroseconds: UInt64, afterViewEnd: Bool = false) -> [Finding] {
+        var monitor = monitor()
+        let request = keys.signRequest(ClientRequest(client: keys.clientKeys[0], requestID: 1, operation: [1]), client: 0, cluster: configuration.cluster)
+        let other = keys.signRequest(ClientRequest(client: keys.clientKeys[1], requestID: 1, operation: [2]), client: 1, cluster: configuration.cluster)
+        var findings = monitor.observe(Observation(observer: 0, direction: .inbound, peer: nil, timeMicroseconds: 1_000_000, message: request))
+        findings += monitor.observe(Observation(observer: 1, direction: .inbound, peer: nil, timeMicroseconds: 1_000_000, message: other))
+        let late = seen(proposal(view: 0, sequence: 1, request: request), by: 2, at: 1_000_000 + delayMicroseconds)
+        let next = seen(proposal(view: 1, sequence: 1, request: other), by: 2, at: 1_000_000 + delayMicroseconds + (afterViewEnd ? 0 : 1))
+        for observation in afterViewEnd ? [next, late] : [late, next] { findings += monitor.observe(observation) }
+        return findings.filter { $0.name == "timing-manipulation" }
+    }
+
+    /// Castro and Liskov 4.4: a view change is what a slow primary earns, so a primary
+    /// replaced after even one proposal is judged on it; seeds 30, 52, 587 of the labelled
+    /// `delay` sweep were missed while a replaced primary needed two late proposals, or
+    /// its late proposals arrived only after the NEW-VIEW.
+    @Test("Timing: a primary replaced after one proposal at ¾ of the timeout is suspected, also when the proposal arrives after the view ended; a prompt one is not")
+    func replacedPrimary() {
+        let timeout = UInt64(configuration.requestTimeoutTicks) * tickMicroseconds
+        for afterViewEnd in [false, true] {
+            let late = replacedPrimaryFindings(delayMicroseconds: timeout * 3 / 4, afterViewEnd: afterViewEnd)
+            #expect(late.count == 1 && late.first?.accused == [0] && late.first?.certainty == .suspected, "after the view ended: \(afterViewEnd), \(late)")
+            #expect(replacedPrimaryFindings(delayMicroseconds: timeout / 10, afterViewEnd: afterViewEnd).isEmpty)
+        }
+    }
+
     @Test("Tap metadata: the wire's 0xFFFFFFFF peer means none")
     func tapPeer() {
         let message = prepare(1, digest: 1)
