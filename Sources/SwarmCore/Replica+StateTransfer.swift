@@ -87,13 +87,12 @@ extension Replica {
             return
         }
         if let manifest = m.manifest, m.checkpointSequence > lastExecuted {
-            // A certified but older checkpoint than one q replicas already vouched for to us:
-            // the correct replicas discarded it, so only its sender could serve its chunks —
-            // a Byzantine responder's way to drip-feed a transfer (review of 05adcb4).
-            guard m.checkpointSequence >= newestCertifiedCheckpoint() else {
-                metrics.drop(.invalidStateResponse)
-                return
-            }
+            // Any certified checkpoint ahead of us is fetched, even one older than a sequence
+            // q replicas signed CHECKPOINTs for: those signers need not hold the newer one as
+            // stable (they discard a checkpoint only once a newer one is stable at them), and
+            // they may need this replica's CHECKPOINT to get there — refusing it stalled a
+            // cluster with one replica quarantined (view-change-lies, seed 44). A responder
+            // that drip-feeds an old state is cut off by the fetch's overall deadline.
             guard let digest = certifiedStateDigest(manifest, sequence: m.checkpointSequence, proof: m.checkpointProof) else {
                 metrics.drop(.invalidStateResponse)
                 return
@@ -107,20 +106,6 @@ extension Replica {
         let before = lastExecuted
         applyCommittedEntries(m.entries, from: m.sender, &out)
         finishStateTransfer(before: before, from: m.sender, &out)
-    }
-
-    /// The newest checkpoint sequence that q matching CHECKPOINTs vouch for at this replica
-    /// (the stable one, or a newer one it has not reached).
-    func newestCertifiedCheckpoint() -> SequenceNumber {
-        var newest = stable.sequence
-        for (sequence, votes) in checkpointVotes where sequence > newest {
-            var counts: [Digest: Int] = [:]
-            for vote in votes.values {
-                if case let .checkpoint(m) = vote.payload { counts[m.stateDigest, default: 0] += 1 }
-            }
-            if counts.values.contains(where: { $0 >= configuration.quorum }) { newest = sequence }
-        }
-        return newest
     }
 
     /// The digest q CHECKPOINTs certify for `sequence`, if `manifest` is the one it names

@@ -22,13 +22,16 @@ public struct ByzantineReplica: Sendable {
     /// This replica's signer (and the digest of a conflicting batch).
     let crypto: any ProtocolCrypto
     /// `replay`: the last 64 messages it received, of every kind (issue 14: replays of
-    /// every message kind, not only VIEW-CHANGE and NEW-VIEW), in a ring.
-    public private(set) var recorded: [SignedMessage] = []
+    /// every message kind, not only VIEW-CHANGE and NEW-VIEW), in a ring; for the lies in
+    /// view changes, the last 64 VIEW-CHANGEs.
+    public internal(set) var recorded: [SignedMessage] = []
     public static let recordedLimit = 64
     var observed = 0
     /// `double-vote`: the batches of the last PRE-PREPAREs it received, by sequence (at most
     /// `recordedLimit`), so that its second vote is for a real batch.
     var batches: [SequenceNumber: [SignedMessage]] = [:]
+    /// `new-view-lies`: the O digests each peer was told in the liar's latest NEW-VIEW.
+    var toldInNewView: [ReplicaID: (view: ViewNumber, digests: [SequenceNumber: Digest])] = [:]
 
     public init(_ misbehavior: Misbehavior, id: ReplicaID, configuration: Configuration, crypto: any ProtocolCrypto) {
         precondition(configuration.isReplica(id), "replica \(id) is not in a cluster of \(configuration.replicaCount)")
@@ -60,6 +63,8 @@ public struct ByzantineReplica: Sendable {
         case .replay:
             if recorded.count < Self.recordedLimit { recorded.append(message) } else { recorded[observed % Self.recordedLimit] = message }
             observed &+= 1
+        case .viewChangeLies, .newViewLies:
+            recordViewChange(message)
         case .doubleVote:
             guard case let .prePrepare(pp) = message.payload else { return }
             if batches.count >= Self.recordedLimit, let oldest = batches.keys.min() { batches[oldest] = nil }
@@ -76,6 +81,11 @@ public struct ByzantineReplica: Sendable {
         let real = batches[vote.sequence].flatMap(Self.conflictingBatch) ?? []
         let digest = batchDigest(of: real, crypto: crypto)
         return digest == vote.digest ? Digest(bytes: random.bytes(32)) : digest
+    }
+
+    /// What it sent, once rewritten (`new-view-lies` remembers which O each peer heard).
+    public mutating func observe(outbound directives: [Directive]) {
+        if misbehavior == .newViewLies { rememberNewViews(directives) }
     }
 
     /// Rewrites what the honest core wanted to send.
@@ -112,6 +122,18 @@ public struct ByzantineReplica: Sendable {
                 }
             case let (.delay, .broadcast(message)) where message.kind == .prePrepare:
                 out.held.append(message)
+            case let (.viewChangeLies, .broadcast(message)):
+                guard case let .viewChange(m) = message.payload, m.sender == id else {
+                    out.directives.append(directive)
+                    continue
+                }
+                out.directives += lieInViewChange(message, m, random: &random)
+            case let (.newViewLies, .broadcast(message)):
+                switch message.payload {
+                case let .newView(m) where m.sender == id: out.directives += lieInNewView(message, m, random: &random)
+                case let .commit(vote): out.directives += commitsBackingNewViews(message, vote)
+                default: out.directives.append(directive)
+                }
             case let (.lyingState, .send(message, target)):
                 out.directives.append(.send(lieAboutState(message, random: &random), to: target))
             case let (.wrongResults, .reply(reply, readOnly)):

@@ -36,6 +36,18 @@ public enum Misbehavior: String, Sendable, CaseIterable {
     /// claiming nothing executed and chunk requests for indices past any manifest.
     case lyingState = "lying-state"
 
+    /// Lies in view changes (issue 14): each VIEW-CHANGE it sends becomes two different
+    /// ones, to the two halves of its peers, each drawn from: the honest one, prepared
+    /// certificates omitted, stale certificates (older ones other replicas sent), a
+    /// certificate whose batch does not match its PRE-PREPARE, an older checkpoint, or
+    /// nothing at all (genesis, no certificates).
+    case viewChangeLies = "view-change-lies"
+    /// As new primary (issue 14), chooses and orders V: the honest NEW-VIEW goes to one
+    /// half of its peers, a second validly signed NEW-VIEW to the other — from another
+    /// choice of q VIEW-CHANGEs in a shuffled order, O recomputed from it or (one time in
+    /// two) leaving out a prepared batch — and its COMMITs back the story each peer heard.
+    case newViewLies = "new-view-lies"
+
     /// The names, for help texts and refusals.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

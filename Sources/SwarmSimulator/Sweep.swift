@@ -55,9 +55,10 @@ public struct SweepSummary: Sendable {
 }
 
 public enum Sweep {
-    /// `--byzantine all`: seed s runs fault s mod 11 — every `Misbehavior` in turn, then a
+    /// `--byzantine all`: seed s runs fault s mod 13 — every `Misbehavior` in turn, then a
     /// lasting crash — on between 1 and f replicas drawn from the seed; the behaviours a
-    /// primary shows (equivocate, delay, forge) always include replica 0, the first primary.
+    /// primary shows (equivocate, delay, forge) always include replica 0, the first primary,
+    /// and the lies of a new primary (new-view-lies) replica 1, the primary of view 1.
     /// The options name the choice, so a failing seed's replay command is concrete.
     public static func rotatingByzantine(_ options: SimulationOptions, seed: UInt64) -> SimulationOptions {
         var seeded = options
@@ -66,7 +67,12 @@ public enum Sweep {
         let n = UInt64(options.replicaCount), f = UInt64(max(1, (options.replicaCount - 1) / 3))
         let round = seed / UInt64(faults.count)
         let count = 1 + round % f
-        let first: UInt64 = behaviour.map { [.equivocate, .delay, .forge].contains($0) } == true ? 0 : round % n
+        let first: UInt64 =
+            switch behaviour {
+            case .equivocate?, .delay?, .forge?: 0
+            case .newViewLies?: 1
+            default: round % n
+            }
         let replicas = (0 ..< count).map { ReplicaID((first + $0 * (n / count)) % n) }.sorted()
         if let behaviour {
             seeded.byzantine = behaviour

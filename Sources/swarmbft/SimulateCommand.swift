@@ -19,7 +19,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "First seed.") var firstSeed: UInt64 = 1
     @Option(help: "Run exactly this seed.") var seed: UInt64?
     @Option(help: "Replica ids 0..<N get a twin sharing their key.") var twins = 0
-    @Option(help: "Byzantine behaviour: \(Misbehavior.names), or all (seed s runs fault s mod 11, the last a lasting crash, on 1 to f replicas).") var byzantine: String?
+    @Option(help: "Byzantine behaviour: \(Misbehavior.names), or all (seed s runs fault s mod 13, the last a lasting crash, on 1 to f replicas).") var byzantine: String?
     @Option(help: "Comma-separated ids of replicas that crash once during the safety phase and never restart (with the Byzantine ones at most f).") var lastingCrashes: String?
     @Option(help: "Comma-separated ids of the Byzantine replicas.") var byzantineReplicas = "0"
     @Option(help: "Clients per run.") var clients = 4

@@ -186,9 +186,96 @@ struct ByzantineReplicaTests {
         }
     }
 
+    /// A prepared certificate for (view 0, `sequence`): replica 0's PRE-PREPARE and PREPAREs
+    /// from 1 and 2 (q − 1 = 2 at n = 4).
+    func certificate(_ sequence: SequenceNumber, _ batch: [SignedMessage]) -> PreparedCertificate {
+        let digest = batchDigest(of: batch, crypto: keys.verifier)
+        let prePrepare = signed(.prePrepare(PrePrepare(sender: 0, view: 0, sequence: sequence, digest: digest, batch: batch)), by: 0)
+        let prepares = [ReplicaID(1), 2].map { signed(.prepare(Vote(sender: $0, view: 0, sequence: sequence, digest: digest)), by: $0) }
+        return PreparedCertificate(prePrepare: prePrepare, prepares: prepares)
+    }
+
+    func viewChange(_ sender: ReplicaID, view: ViewNumber, prepared: [PreparedCertificate]) -> SignedMessage {
+        signed(.viewChange(ViewChange(sender: sender, newView: view, stableSequence: 0, checkpointProof: [], prepared: prepared)), by: sender)
+    }
+
+    @Test("view-change-lies: two different validly signed VIEW-CHANGEs for one view, to the two halves, over every variant")
+    mutating func viewChangeLies() {
+        var liar = liar(.viewChangeLies)
+        liar.observe(inbound: viewChange(0, view: 1, prepared: [certificate(1, [request(1)])]))
+        let honest = ViewChange(sender: 3, newView: 2, stableSequence: 0, checkpointProof: [], prepared: [certificate(1, [request(2)])])
+        var seen = Set<String>()
+        for _ in 0 ..< 40 {
+            let sent = sends(liar.rewrite([.broadcast(signed(.viewChange(honest)))], random: &random).directives)
+            #expect(sent.map(\.1) == [0, 1, 2] && sent[0].0 == sent[1].0 && sent[1].0 != sent[2].0, "two stories, one per half")
+            for (message, _) in sent {
+                guard case let .viewChange(m) = message.payload, m.sender == 3, m.newView == 2, keys.verifier.verify(message) else {
+                    Issue.record("not a VIEW-CHANGE of replica 3 for view 2 that verifies: \(message)")
+                    continue
+                }
+                guard let pp = m.prepared.first.flatMap({ if case let .prePrepare(pp) = $0.prePrepare.payload { pp } else { nil } }) else {
+                    seen.insert("no certificates")
+                    continue
+                }
+                if pp.batch == [request(1)] { seen.insert("stale certificate") }
+                if pp.batch == [request(2)] { seen.insert(m == honest ? "honest" : "other") }
+                if pp.batch == [] { seen.insert("batch not matching its digest") }
+            }
+        }
+        #expect(seen == ["no certificates", "stale certificate", "honest", "batch not matching its digest"], "\(seen)")
+    }
+
+    @Test(
+        "new-view-lies: one half gets the honest NEW-VIEW, the other one from another choice or order of V (its O what that V determines, or a batch left out), and COMMITs back each story"
+    )
+    mutating func newViewLies() {
+        var liar = liar(.newViewLies, id: 1)
+        let viewChanges = [ReplicaID(0), 1, 2, 3].map { viewChange($0, view: 1, prepared: $0 == 2 ? [certificate(1, [request(1)])] : []) }
+        for message in viewChanges where message.payload.replicaSender != 1 { liar.observe(inbound: message) }
+        let nullDigest = batchDigest(of: [], crypto: keys.verifier)
+        let honestV = Array(viewChanges.prefix(3))
+        let plan = NewViewPlan.compute(from: honestV.compactMap { if case let .viewChange(m) = $0.payload { m } else { nil } }, nullDigest: nullDigest)
+        let honestO = plan.proposals.map { signed(.prePrepare(PrePrepare(sender: 1, view: 1, sequence: $0.sequence, digest: $0.digest, batch: $0.batch)), by: 1) }
+        let honest = signed(.newView(NewView(sender: 1, view: 1, viewChanges: honestV, prePrepares: honestO)), by: 1)
+        let honestCommit = signed(.commit(Vote(sender: 1, view: 1, sequence: 1, digest: plan.proposals[0].digest)), by: 1)
+        var others = Set<[ReplicaID]>()
+        var leftOut = 0
+        var backed = 0
+        for _ in 0 ..< 40 {
+            let directives = liar.rewrite([.broadcast(honest)], random: &random).directives
+            let sent = sends(directives)
+            #expect(sent.map(\.1) == [0, 2, 3] && sent[0].0 == sent[1].0 && (sent[0].0 == honest) != (sent[2].0 == honest))
+            let lie = sent[0].0 == honest ? sent[2].0 : sent[0].0
+            guard case let .newView(other) = lie.payload, keys.verifier.verify(lie) else {
+                Issue.record("no lie that verifies")
+                continue
+            }
+            let senders = other.viewChanges.compactMap(\.payload.replicaSender)
+            #expect(other.view == 1 && Set(senders).count == 3)
+            others.insert(senders)
+            let determined = NewViewPlan.compute(from: other.viewChanges.compactMap { if case let .viewChange(m) = $0.payload { m } else { nil } }, nullDigest: nullDigest)
+            let told = other.prePrepares.compactMap { if case let .prePrepare(pp) = $0.payload { pp.digest } else { nil } }
+            if told != determined.proposals.map(\.digest) { leftOut += 1 }
+            // Its COMMIT for the honest O's batch at 1: each peer gets one for the digest it heard.
+            liar.observe(outbound: directives)
+            for (commit, peer) in sends(liar.rewrite([.broadcast(honestCommit)], random: &random).directives) {
+                guard case let .commit(vote) = commit.payload else { continue }
+                let heard = sent.first { $0.1 == peer }!.0 == honest ? plan.proposals[0].digest : told.first
+                if let heard { #expect(vote.digest == heard && keys.verifier.verify(commit)) }
+                if vote.digest != plan.proposals[0].digest { backed += 1 }
+            }
+        }
+        #expect(others.count > 6, "V chosen and ordered many ways: \(others)")
+        #expect(leftOut > 0 && leftOut < 40, "now and then O leaves a prepared batch out: \(leftOut) of 40")
+        #expect(backed > 0, "COMMITs back the lie where it differs")
+    }
+
     @Test("The daemon and the simulator accept the same names")
     func names() {
-        #expect(Misbehavior.allCases.map(\.rawValue) == ["equivocate", "double-vote", "silent", "selective", "delay", "flood", "forge", "replay", "wrong-results", "lying-state"])
+        #expect(
+            Misbehavior.allCases.map(\.rawValue) == [
+                "equivocate", "double-vote", "silent", "selective", "delay", "flood", "forge", "replay", "wrong-results", "lying-state", "view-change-lies", "new-view-lies",
+            ])
         #expect(Misbehavior.names.contains("wrong-results") && Misbehavior(rawValue: "favourite") == nil)
     }
 }

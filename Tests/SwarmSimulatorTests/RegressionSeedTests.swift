@@ -29,6 +29,9 @@ struct RegressionSeedTests {
             (505, nil, 0),
             (569, nil, 0),
             (713, nil, 0),
+            // A lagging replica refused a certified state older than a sequence q replicas
+            // had signed CHECKPOINTs for; the liar quarantined, the others needed its vote.
+            (44, .viewChangeLies, 0),
         ])
     func seed(seed: UInt64, behavior: Misbehavior?, replica: ReplicaID) {
         let result = Simulation.run(SimulationOptions(replicaCount: 4, seed: seed, byzantine: behavior, byzantineReplicas: [replica]))
