@@ -87,7 +87,7 @@ public struct ClientCore: Sendable {
         let request = ClientRequest(client: key, requestID: nextRequestID, readOnly: readOnly, operation: operation)
         nextRequestID += 1
         let message = sign(request)
-        pending = Pending(request: request, message: message, needed: readOnly ? configuration.quorum : configuration.writeQuorum, lastSend: now)
+        pending = Pending(request: request, message: message, needed: readOnly ? configuration.readQuorum : configuration.writeQuorum, lastSend: now)
         let targets = sendRule == .all || !introduced ? everyReplica : [configuration.primary(of: believedView)]
         introduced = true
         return .send(message, to: targets)

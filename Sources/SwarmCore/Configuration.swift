@@ -24,7 +24,12 @@ public struct Configuration: Sendable, Equatable {
     /// correct replica, and q stale replies could then follow it. Two q sets share f + 1
     /// replicas, at least one correct, which has executed the write: no read after a
     /// completed write gets q matching stale replies (Castro's thesis, section 5.1.3).
-    public var writeQuorum: Int { quorum }
+    /// Stored, so that the simulator can plant f + 1 (`PlantedFault.weakWriteQuorum`);
+    /// nothing else sets it.
+    public var writeQuorum: Int
+    /// Matching replies that complete a read on the read-only path: q. Stored for the
+    /// simulator's negative control (`PlantedFault.oneReplyReads`); nothing else sets it.
+    public var readQuorum: Int
 
     public var cluster: ClusterBinding
     /// K: a checkpoint every K sequences.
@@ -138,6 +143,8 @@ public struct Configuration: Sendable, Equatable {
         self.replicaCount = replicaCount
         self.faultTolerance = f
         self.quorum = q
+        self.writeQuorum = q
+        self.readQuorum = q
         self.cluster = cluster
         self.checkpointInterval = checkpointInterval
         self.watermarkWindow = watermarkWindow

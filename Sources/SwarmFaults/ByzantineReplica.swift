@@ -30,6 +30,10 @@ public struct ByzantineReplica: Sendable {
     /// `double-vote`: the batches of the last PRE-PREPAREs it received, by sequence (at most
     /// `recordedLimit`), so that its second vote is for a real batch.
     var batches: [SequenceNumber: [SignedMessage]] = [:]
+    /// `stale-reads`: the operation of each read-only request received (at most
+    /// `recordedLimit`), and per operation the last two results its honest core gave.
+    var readOperations: [RequestKey: [UInt8]] = [:]
+    var readResults: [[UInt8]: (previous: [UInt8]?, current: [UInt8])] = [:]
     /// `new-view-lies`: the O digests each peer was told in the liar's latest NEW-VIEW.
     var toldInNewView: [ReplicaID: (view: ViewNumber, digests: [SequenceNumber: Digest])] = [:]
 
@@ -65,6 +69,10 @@ public struct ByzantineReplica: Sendable {
             observed &+= 1
         case .viewChangeLies, .newViewLies:
             recordViewChange(message)
+        case .staleReads:
+            guard case let .request(request) = message.payload, request.readOnly else { return }
+            if readOperations.count >= Self.recordedLimit { readOperations.removeAll() }
+            readOperations[RequestKey(client: request.client, requestID: request.requestID)] = request.operation
         case .doubleVote:
             guard case let .prePrepare(pp) = message.payload else { return }
             if batches.count >= Self.recordedLimit, let oldest = batches.keys.min() { batches[oldest] = nil }
@@ -83,9 +91,14 @@ public struct ByzantineReplica: Sendable {
         return digest == vote.digest ? Digest(bytes: random.bytes(32)) : digest
     }
 
-    /// What it sent, once rewritten (`new-view-lies` remembers which O each peer heard).
-    public mutating func observe(outbound directives: [Directive]) {
-        if misbehavior == .newViewLies { rememberNewViews(directives) }
+    /// What it sent, once rewritten (`new-view-lies` remembers which O each peer heard),
+    /// and what its honest core wanted to send (`stale-reads` remembers its answers).
+    public mutating func observe(outbound directives: [Directive], honest: [Directive]) {
+        switch misbehavior {
+        case .newViewLies: rememberNewViews(directives)
+        case .staleReads: rememberReads(honest)
+        default: return
+        }
     }
 
     /// Rewrites what the honest core wanted to send.
@@ -134,6 +147,10 @@ public struct ByzantineReplica: Sendable {
                 case let .commit(vote): out.directives += commitsBackingNewViews(message, vote)
                 default: out.directives.append(directive)
                 }
+            case let (.staleReads, .reply(reply, readOnly)) where readOnly:
+                var stale = reply
+                stale.result = staleResult(for: reply)
+                out.directives.append(.reply(stale, readOnly: readOnly))
             case let (.lyingState, .send(message, target)):
                 out.directives.append(.send(lieAboutState(message, random: &random), to: target))
             case let (.wrongResults, .reply(reply, readOnly)):

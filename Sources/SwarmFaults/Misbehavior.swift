@@ -36,6 +36,10 @@ public enum Misbehavior: String, Sendable, CaseIterable {
     /// claiming nothing executed and chunk requests for indices past any manifest.
     case lyingState = "lying-state"
 
+    /// Answers read-only requests with the state before its latest write to the key (the
+    /// answer it gave before, or not found) and ordered ones honestly (issue 14, defect C):
+    /// the stale replica a read quorum may meet.
+    case staleReads = "stale-reads"
     /// Lies in view changes (issue 14): each VIEW-CHANGE it sends becomes two different
     /// ones, to the two halves of its peers, each drawn from: the honest one, prepared
     /// certificates omitted, stale certificates (older ones other replicas sent), a

@@ -25,7 +25,7 @@ extension ReplicaNode {
     func misbehave(_ sending: [Directive]) -> [Directive] {
         guard let byzantine else { return sending }
         let rewritten = byzantine.rewrite(sending, random: &misbehaviorState.random)
-        self.byzantine?.observe(outbound: rewritten.directives)
+        self.byzantine?.observe(outbound: rewritten.directives, honest: sending)
         let now = Date().timeIntervalSinceReferenceDate
         let holdSeconds = Double(byzantine.holdBack(tickLength: topology.timeouts.tickMilliseconds)) / 1000
         misbehaviorState.held += rewritten.held.map { (due: now + holdSeconds, message: $0) }

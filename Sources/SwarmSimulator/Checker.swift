@@ -13,6 +13,7 @@ public struct Violation: Sendable, CustomStringConvertible, Equatable {
         case quarantinedCorrect = "no correct replica quarantined by a correct one"
         case quarantineBound = "at most f quarantined"
         case liveness = "L1 liveness"
+        case staleRead = "S5 reads see completed writes"
     }
 
     public var invariant: Invariant
@@ -43,11 +44,18 @@ struct Checker {
     /// S2: requests the clients really issued, and where each one executed.
     var issued: [RequestKey: [UInt8]] = [:]
     var executedAt: [RequestKey: SequenceNumber] = [:]
+    /// Its place in the batch: a batch holds several writes, applied in order.
+    var positionInBatch: [RequestKey: Int] = [:]
     /// S3: the results correct replicas computed; clients' accepted results must match.
     var correctResults: [RequestKey: [UInt8]] = [:]
     /// S4: what each correct replica signed per (view, sequence, phase).
     var signedByCorrect: [SignedKey: Payload] = [:]
     var highestView: [Int: ViewNumber] = [:]
+    /// S5: each read-only request's key and the sequence every state it may see follows
+    /// (the last ordered request any client had accepted when it was issued).
+    var reads: [RequestKey: (memoryKey: [UInt8], after: SequenceNumber)] = [:]
+    /// The highest sequence of an ordered request some client accepted.
+    var acceptedThrough: SequenceNumber = 0
 
     mutating func fail(_ invariant: Violation.Invariant, _ time: Int, _ detail: String) {
         if violations.count < 20 { violations.append(Violation(invariant: invariant, time: time, detail: detail)) }
@@ -58,8 +66,9 @@ struct Checker {
             fail(.agreement, time, "replica \(replica) executed \(batch.digest) at sequence \(batch.sequence), another correct replica executed \(digest)")
         }
         decided[batch.sequence] = batch.digest
-        for request in batch.requests {
+        for (index, request) in batch.requests.enumerated() {
             let key = RequestKey(client: request.client, requestID: request.requestID)
+            positionInBatch[key] = index
             if issued[key] != request.operation {
                 fail(.validity, time, "replica \(replica) executed request \(request.requestID) of client \(request.client) that no client issued")
             }
@@ -138,6 +147,7 @@ struct Checker {
     /// S3: a result a client accepted on q matching replies is what correct replicas
     /// computed, and it is in the history.
     mutating func onClientAccepted(_ key: RequestKey, result: [UInt8], time: Int) {
+        guard reads[key] == nil else { return }
         if let correct = correctResults[key], correct != result {
             fail(.durability, time, "client \(key.client) accepted a result for request \(key.requestID) that no correct replica computed")
         }

@@ -20,6 +20,13 @@ public enum PlantedFault: String, Sendable, CaseIterable, Comparable {
     /// The correct replicas run with a watermark window far wider than the cluster's L:
     /// what skipping the watermark check does (section 2.3's h < n ≤ h + L).
     case windowBeyondWatermarks = "window-beyond-watermarks"
+    /// The clients accept a write on f + 1 matching replies while reads on the read-only
+    /// path still take q (issue 14, defect C): a read after a completed write can then get
+    /// q matching stale replies. Caught with `--read-only-reads` and `stale-reads`.
+    case weakWriteQuorum = "weak-write-quorum"
+    /// The clients accept a read on the read-only path on the first reply: one stale or
+    /// lying replica decides it. Caught by S5 with `--read-only-reads` and `stale-reads`.
+    case oneReplyReads = "one-reply-reads"
 
     public static func < (lhs: PlantedFault, rhs: PlantedFault) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -17,7 +17,7 @@ extension Simulation {
     func byzantine(node index: Int, _ directives: [Directive]) -> [Directive] {
         guard let lies = nodes[index].byzantine else { return directives }
         let rewritten = lies.rewrite(directives, random: &random)
-        nodes[index].byzantine?.observe(outbound: rewritten.directives)
+        nodes[index].byzantine?.observe(outbound: rewritten.directives, honest: directives)
         let holdBack = lies.holdBack(tickLength: tickPeriodBase)
         for message in rewritten.held {
             observe(message, at: index, .outbound, peer: nil)

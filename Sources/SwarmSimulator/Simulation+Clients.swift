@@ -19,11 +19,14 @@ extension Simulation {
         guard client.completed < options.requestsPerClient, time >= client.nextSendTime else { return }
         let operation = nextOperation()
         let cluster = configuration.cluster
-        let output = client.core.submit(operation: operation, now: now) { request in
+        let read = options.readOnlyReads ? Simulation.readKey(of: operation) : nil
+        let output = client.core.submit(operation: operation, readOnly: read != nil, now: now) { request in
             keys.signRequest(request, client: index, cluster: cluster)
         }
         if case let .send(message, _) = output, case let .request(request) = message.payload {
-            checker.issued[RequestKey(client: request.client, requestID: request.requestID)] = operation
+            let key = RequestKey(client: request.client, requestID: request.requestID)
+            checker.issued[key] = operation
+            if let read { checker.onReadIssued(key, memoryKey: read, time: time) }
         }
         perform(output, client: index)
     }
@@ -31,6 +34,12 @@ extension Simulation {
     func perform(_ output: ClientCore.Output, client index: Int) {
         guard case let .send(message, targets) = output else { return }
         for replica in targets { transmitFromClient(message, client: index, to: replica) }
+    }
+
+    /// The key a get reads (the namespace is always the workload's).
+    static func readKey(of operation: [UInt8]) -> [UInt8]? {
+        guard case let .success(.get(_, key)) = MemoryOperation.decode(operation, limits: .standard) else { return nil }
+        return key
     }
 
     func nextOperation() -> [UInt8] {
@@ -53,6 +62,7 @@ extension Simulation {
         guard case let .accepted(requestID, result, _) = client.core.receive(reply, authentic: { verifier.verify(message) }) else { return }
         let key = RequestKey(client: client.key, requestID: requestID)
         if !options.isSafetyOnly { checker.onClientAccepted(key, result: result, time: time) }
+        checker.onAccepted(key, result: result, time: time)
         client.completed += 1
         client.nextSendTime = time + random.int(0 ... 50)
         if healed { acceptedAfterHeal += 1 }

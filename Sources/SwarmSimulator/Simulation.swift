@@ -172,12 +172,14 @@ public final class Simulation {
             let lies = byzantine ? options.byzantine.map { ByzantineReplica($0, id: id, configuration: self.configuration, crypto: keys.crypto(for: id)) } : nil
             nodes.append(Node(index: index, id: id, correct: correct, byzantine: lies, replica: replica))
         }
-        let configuration = self.configuration
+        var clientConfiguration = self.configuration
+        if options.plantedFaults.contains(.weakWriteQuorum) { clientConfiguration.writeQuorum = clientConfiguration.weakQuorum }
+        if options.plantedFaults.contains(.oneReplyReads) { clientConfiguration.readQuorum = 1 }
         let retransmitAfter = UInt64(Simulation.clientRetransmitTicks * tickPeriodBase)
         clients = keys.clientKeys.enumerated().map { index, key in
             // The paper's client (section 2.1): first to the primary it believes in, then
             // to every replica. The simulated network needs no reply route.
-            Client(index: index, core: ClientCore(configuration: configuration, key: key, sendRule: .primaryFirst, introducesItself: false, retransmitAfter: retransmitAfter))
+            Client(index: index, core: ClientCore(configuration: clientConfiguration, key: key, sendRule: .primaryFirst, introducesItself: false, retransmitAfter: retransmitAfter))
         }
     }
 
@@ -518,7 +520,9 @@ public final class Simulation {
     /// S3 at the end: every request a client accepted is in every correct replica's state.
     func checkDurabilityAtEnd() {
         for client in clients {
-            let accepted = client.core.nextRequestID - (client.core.pending == nil ? 1 : 2)
+            // Read-only requests are never ordered: the last accepted ordered one counts.
+            var accepted = client.core.nextRequestID - (client.core.pending == nil ? 1 : 2)
+            while accepted > 0, checker.reads[RequestKey(client: client.key, requestID: accepted)] != nil { accepted -= 1 }
             guard accepted > 0 else { continue }
             for node in nodes where node.correct && !node.downForGood {
                 let executed = node.replica.lastExecutedRequestID(for: client.key) ?? 0

@@ -38,6 +38,13 @@ public struct SimulationOptions: Sendable {
     /// so L1 must hold with the n − f that remain. They stay under the safety checks.
     public var lastingCrashes: [ReplicaID] = []
 
+    /// Gets go out as read-only requests (section 5.1.3: answered from the current state,
+    /// accepted on q matching replies), and every accepted read is checked against the
+    /// writes completed before it was issued (Checker.onReadAccepted). Off by default so
+    /// that pinned runs (traces, regression seeds, labelled sweeps) keep their workload;
+    /// `--byzantine all` turns it on for every other round of behaviours.
+    public var readOnlyReads = false
+
     var monitorProfile: ProtectionProfile { monitorProfileOverride ?? ProtectionProfile.profile(for: protectionLevel) }
 
     public init(
@@ -80,6 +87,7 @@ public struct SimulationOptions: Sendable {
         if requestsPerClient != 8 { words.append("--requests \(requestsPerClient)") }
         if protectionLevel != .standard { words.append("--protection-level \(protectionLevel.rawValue)") }
         if !lastingCrashes.isEmpty { words.append("--lasting-crashes \(lastingCrashes.map(String.init).joined(separator: ","))") }
+        if readOnlyReads { words.append("--read-only-reads") }
         if !orderedQuarantine.isEmpty { words.append("--order-quarantine \(orderedQuarantine.map(String.init).joined(separator: ","))") }
         return words.joined(separator: " ")
     }

@@ -19,7 +19,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "First seed.") var firstSeed: UInt64 = 1
     @Option(help: "Run exactly this seed.") var seed: UInt64?
     @Option(help: "Replica ids 0..<N get a twin sharing their key.") var twins = 0
-    @Option(help: "Byzantine behaviour: \(Misbehavior.names), or all (seed s runs fault s mod 13, the last a lasting crash, on 1 to f replicas).") var byzantine: String?
+    @Option(
+        help: "Byzantine behaviour: \(Misbehavior.names), or all (seed s runs fault s mod 14, read-only reads every other round, the last a lasting crash, on 1 to f replicas).")
+    var byzantine: String?
     @Option(help: "Comma-separated ids of replicas that crash once during the safety phase and never restart (with the Byzantine ones at most f).") var lastingCrashes: String?
     @Option(help: "Comma-separated ids of the Byzantine replicas.") var byzantineReplicas = "0"
     @Option(help: "Clients per run.") var clients = 4
@@ -27,6 +29,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Test-only negative control, repeatable: a bug planted through the simulator's seams (\(PlantedFault.names)).") var plantedFault: [String] = []
     @Flag(help: "Use real Ed25519 for every seed.") var ed25519 = false
     @Flag(help: "Run without network and crash faults.") var noFaults = false
+    @Flag(help: "Send gets as read-only requests and check every accepted read against the writes completed before it (S5).") var readOnlyReads = false
     @Flag(help: "Print the event trace of a single seed.") var trace = false
     @Flag(help: "Print a JSON summary.") var json = false
     @Option(help: "Labelled monitor-precision run (ACCEPTANCE 15): \(Label.allCases.map(\.rawValue).joined(separator: ", ")).") var labelled: String?
@@ -77,6 +80,7 @@ struct SimulateCommand: ParsableCommand {
         options.keyScheme = ed25519 ? .ed25519 : .test
         options.trace = trace
         options.protectionLevel = level
+        options.readOnlyReads = readOnlyReads
         if let lastingCrashes { options.lastingCrashes = try Self.replicaIDs(lastingCrashes, option: "--lasting-crashes", count: replicas) }
         if let orderQuarantine { options.orderedQuarantine = try Self.replicaIDs(orderQuarantine, option: "--order-quarantine", count: replicas) }
         guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4") }

@@ -257,7 +257,7 @@ struct ByzantineReplicaTests {
             let told = other.prePrepares.compactMap { if case let .prePrepare(pp) = $0.payload { pp.digest } else { nil } }
             if told != determined.proposals.map(\.digest) { leftOut += 1 }
             // Its COMMIT for the honest O's batch at 1: each peer gets one for the digest it heard.
-            liar.observe(outbound: directives)
+            liar.observe(outbound: directives, honest: [.broadcast(honest)])
             for (commit, peer) in sends(liar.rewrite([.broadcast(honestCommit)], random: &random).directives) {
                 guard case let .commit(vote) = commit.payload else { continue }
                 let heard = sent.first { $0.1 == peer }!.0 == honest ? plan.proposals[0].digest : told.first
@@ -270,11 +270,36 @@ struct ByzantineReplicaTests {
         #expect(backed > 0, "COMMITs back the lie where it differs")
     }
 
+    @Test("stale-reads: a read-only reply carries the result its core gave before the latest change to the key; ordered replies pass")
+    mutating func staleReads() {
+        var liar = liar(.staleReads)
+        let get = MemoryOperation.get(namespace: Array("sim".utf8), key: Array("k".utf8)).encoded()
+        func read(_ requestID: UInt64, result: MemoryResult) -> Reply {
+            let request = ClientRequest(client: keys.clientKeys[0], requestID: requestID, readOnly: true, operation: get)
+            liar.observe(inbound: keys.signRequest(request, client: 0, cluster: configuration.cluster))
+            return Reply(sender: 3, view: 0, client: keys.clientKeys[0], requestID: requestID, result: result.encoded())
+        }
+        func answer(_ reply: Reply) -> [UInt8]? {
+            let honest: [Directive] = [.reply(reply, readOnly: true)]
+            let out = liar.rewrite(honest, random: &random).directives
+            liar.observe(outbound: out, honest: honest)
+            if case let .reply(sent, true)? = out.first { return sent.result }
+            return nil
+        }
+        let first = MemoryResult(status: .ok, version: 1, value: [1]), second = MemoryResult(status: .ok, version: 2, value: [2])
+        #expect(answer(read(1, result: first)) == MemoryResult(status: .notFound).encoded(), "nothing known before: not found")
+        #expect(answer(read(2, result: second)) == first.encoded(), "the state before the write of version 2")
+        #expect(answer(read(3, result: second)) == first.encoded(), "still the state before the latest write")
+        let ordered = Reply(sender: 3, view: 0, client: keys.clientKeys[0], requestID: 4, result: second.encoded())
+        #expect(liar.rewrite([.reply(ordered, readOnly: false)], random: &random).directives == [.reply(ordered, readOnly: false)])
+    }
+
     @Test("The daemon and the simulator accept the same names")
     func names() {
         #expect(
             Misbehavior.allCases.map(\.rawValue) == [
-                "equivocate", "double-vote", "silent", "selective", "delay", "flood", "forge", "replay", "wrong-results", "lying-state", "view-change-lies", "new-view-lies",
+                "equivocate", "double-vote", "silent", "selective", "delay", "flood", "forge", "replay", "wrong-results", "lying-state", "stale-reads", "view-change-lies",
+                "new-view-lies",
             ])
         #expect(Misbehavior.names.contains("wrong-results") && Misbehavior(rawValue: "favourite") == nil)
     }

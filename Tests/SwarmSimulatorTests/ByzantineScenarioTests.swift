@@ -43,21 +43,25 @@ struct ByzantineScenarioTests {
         #expect(summary.monitorFlooding.isEmpty, "flooding named: \(summary.monitorFlooding)")
     }
 
-    @Test("--byzantine all (CI slice): every behaviour and a lasting crash in turn, n = 4 and n = 7 with up to f faulty replicas: S1–S4 and L1 hold")
+    @Test(
+        "--byzantine all (CI slice): every behaviour and a lasting crash in turn, n = 4 and n = 7 with up to f faulty replicas, read-only reads every other round: S1–S5 and L1 hold"
+    )
     func everyBehaviourInTurn() {
-        for (n, count) in [(4, 198), (7, 55)] {
+        for (n, count) in [(4, 210), (7, 56)] {
             let summary = Sweep.run(SimulationOptions(replicaCount: n), seeds: seeds(count), rotateByzantine: true)
             #expect(summary.violations == 0, "n = \(n): \(describe(summary))")
             #expect(summary.seeds == seeds(count).count)
         }
         // The rotation covers every behaviour and lasting crashes, at most f replicas, the
         // primary for a primary's lies.
-        let chosen = (UInt64(0) ..< 44).map { Sweep.rotatingByzantine(SimulationOptions(replicaCount: 7), seed: $0) }
+        let chosen = (UInt64(0) ..< 56).map { Sweep.rotatingByzantine(SimulationOptions(replicaCount: 7), seed: $0) }
         #expect(Set(chosen.compactMap(\.byzantine)) == Set(Misbehavior.allCases))
         let faulty = chosen.map { $0.byzantine == nil ? $0.lastingCrashes : $0.byzantineReplicas }
         #expect(chosen.filter { $0.byzantine == nil }.count == 4 && chosen.allSatisfy { $0.byzantine == nil || $0.lastingCrashes.isEmpty })
         #expect(faulty.allSatisfy { (1 ... 2).contains($0.count) && Set($0).count == $0.count })
         #expect(chosen.filter { $0.byzantine.map { [.equivocate, .delay, .forge].contains($0) } == true }.allSatisfy { $0.byzantineReplicas.contains(0) })
+        #expect(chosen.filter { $0.byzantine == .newViewLies }.allSatisfy { $0.byzantineReplicas.contains(1) })
+        #expect(chosen.filter(\.readOnlyReads).count == 28, "read-only reads (S5) in every other round")
     }
 
     /// Lasting crashes (issue 14): f replicas down for good from some point of the safety

@@ -51,6 +51,17 @@ struct NegativeControlTests {
         expectCaught(SimulationOptions(replicaCount: 4, byzantine: .flood, plantedFaults: [.windowBeyondWatermarks]), within: 50, [.bound, .agreement], "skipped watermark check")
     }
 
+    /// Defect C's ground (issue 14): S5 checks every read on the read-only path against
+    /// the writes completed before it. With reads accepted on one reply, the replica that
+    /// answers with the state before its latest write decides reads alone (n = 4, liar 1:
+    /// 91 of seeds 1–300 caught, the first at seed 2).
+    @Test("Planted: reads accepted on one reply, with a replica answering stale reads (S5)")
+    func oneReplyReads() {
+        var options = SimulationOptions(replicaCount: 4, byzantine: .staleReads, byzantineReplicas: [1], plantedFaults: [.oneReplyReads])
+        options.readOnlyReads = true
+        expectCaught(options, within: 50, [.staleRead], "reads on one reply")
+    }
+
     @Test("Planted: an operator orders a correct replica quarantined (the quarantine checker fires)")
     func orderedQuarantineOfCorrectReplica() {
         var options = SimulationOptions(replicaCount: 4)
