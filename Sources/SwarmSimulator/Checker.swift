@@ -44,6 +44,8 @@ struct Checker {
     /// S2: requests the clients really issued, and where each one executed.
     var issued: [RequestKey: [UInt8]] = [:]
     var executedAt: [RequestKey: SequenceNumber] = [:]
+    /// The operations the Byzantine client signed under each request id (two for some).
+    var issuedByByzantineClient: [RequestKey: Set<[UInt8]>] = [:]
     /// Its place in the batch: a batch holds several writes, applied in order.
     var positionInBatch: [RequestKey: Int] = [:]
     /// S3: the results correct replicas computed; clients' accepted results must match.
@@ -69,7 +71,7 @@ struct Checker {
         for (index, request) in batch.requests.enumerated() {
             let key = RequestKey(client: request.client, requestID: request.requestID)
             positionInBatch[key] = index
-            if issued[key] != request.operation {
+            if issued[key] != request.operation, !(issuedByByzantineClient[key]?.contains(request.operation) ?? false) {
                 fail(.validity, time, "replica \(replica) executed request \(request.requestID) of client \(request.client) that no client issued")
             }
             if let sequence = executedAt[key], sequence != batch.sequence {

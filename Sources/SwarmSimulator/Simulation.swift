@@ -47,6 +47,7 @@ public final class Simulation {
         case reply(SignedMessage, to: Int)
         case tick(Int)
         case clientTick(Int)
+        case byzantineClientTick
         case crash(Int)
         /// A lasting crash (`SimulationOptions.lastingCrashes`): down until the run ends.
         case crashForGood(Int)
@@ -112,6 +113,8 @@ public final class Simulation {
     var highestThreat = ThreatLevel.none
     var monitorNamed: [ReplicaID: Bool] = [:]
     var monitorFlooders = Set<ReplicaID>()
+    /// The Byzantine client's sends so far (`byzantineClient`).
+    var byzantineClientSends = 0
     let tickPeriodBase = 10
 
     /// The simulated cluster's configuration: small K and L so that checkpoints, garbage
@@ -151,7 +154,9 @@ public final class Simulation {
         precondition(options.twins <= options.replicaCount, "more twins than replicas")
         self.options = options
         configuration = Simulation.configuration(replicaCount: options.replicaCount, protectionLevel: options.protectionLevel)
-        keys = SimulatedKeys(scheme: options.keyScheme, replicaCount: options.replicaCount, clientCount: options.clientCount)
+        keys = SimulatedKeys(
+            scheme: options.keyScheme, replicaCount: options.replicaCount,
+            clientCount: options.clientCount + (options.byzantineClient ? 1 + Simulation.freshIdentities : 0))
         verifier = keys.verifier
         random = SeededRandom(seed: options.seed)
         let nodeCount = options.replicaCount + options.twins
@@ -176,7 +181,7 @@ public final class Simulation {
         if options.plantedFaults.contains(.weakWriteQuorum) { clientConfiguration.writeQuorum = clientConfiguration.weakQuorum }
         if options.plantedFaults.contains(.oneReplyReads) { clientConfiguration.readQuorum = 1 }
         let retransmitAfter = UInt64(Simulation.clientRetransmitTicks * tickPeriodBase)
-        clients = keys.clientKeys.enumerated().map { index, key in
+        clients = keys.clientKeys.prefix(options.clientCount).enumerated().map { index, key in
             // The paper's client (section 2.1): first to the primary it believes in, then
             // to every replica. The simulated network needs no reply route.
             Client(index: index, core: ClientCore(configuration: clientConfiguration, key: key, sendRule: .primaryFirst, introducesItself: false, retransmitAfter: retransmitAfter))
@@ -186,6 +191,7 @@ public final class Simulation {
     func execute() -> SimulationResult {
         for node in nodes { queue.push(.tick(node.index), at: random.int(1 ... profile.tickPeriods[node.index])) }
         for client in clients { queue.push(.clientTick(client.index), at: random.int(1 ... 20)) }
+        if options.byzantineClient { queue.push(.byzantineClientTick, at: random.int(1 ... 20)) }
         if options.faults || options.twins > 0 { queue.push(.repartition, at: profile.partitionPeriod) }
         queue.push(.heal, at: options.safetyPhaseTime)
         // Drawn only when asked for, so that runs without lasting crashes replay as before.
@@ -270,6 +276,8 @@ public final class Simulation {
         case let .clientTick(index):
             queue.push(.clientTick(index), at: time + tickPeriodBase)
             clientTick(index)
+        case .byzantineClientTick:
+            byzantineClientTick()
         case let .crash(index):
             guard nodes[index].up, !healed else { return }
             if random.chance(0.5) {

@@ -45,6 +45,12 @@ public struct SimulationOptions: Sendable {
     /// `--byzantine all` turns it on for every other round of behaviours.
     public var readOnlyReads = false
 
+    /// One Byzantine client besides the honest ones (issue 14): it signs two different
+    /// operations under one request id and sends each to half the replicas, and sends
+    /// requests from fresh identities (a pool of 32). Its operations touch their own
+    /// namespace; S1, S2 (each executed request signed, executed once) hold for it too.
+    public var byzantineClient = false
+
     var monitorProfile: ProtectionProfile { monitorProfileOverride ?? ProtectionProfile.profile(for: protectionLevel) }
 
     public init(
@@ -88,6 +94,7 @@ public struct SimulationOptions: Sendable {
         if protectionLevel != .standard { words.append("--protection-level \(protectionLevel.rawValue)") }
         if !lastingCrashes.isEmpty { words.append("--lasting-crashes \(lastingCrashes.map(String.init).joined(separator: ","))") }
         if readOnlyReads { words.append("--read-only-reads") }
+        if byzantineClient { words.append("--byzantine-client") }
         if !orderedQuarantine.isEmpty { words.append("--order-quarantine \(orderedQuarantine.map(String.init).joined(separator: ","))") }
         return words.joined(separator: " ")
     }

@@ -59,7 +59,8 @@ public enum Sweep {
     /// lasting crash — on between 1 and f replicas drawn from the seed; the behaviours a
     /// primary shows (equivocate, delay, forge) always include replica 0, the first primary,
     /// and the lies of a new primary (new-view-lies) replica 1, the primary of view 1.
-    /// Every other round of behaviours sends gets on the read-only path (S5 checked).
+    /// Every other round of behaviours sends gets on the read-only path (S5 checked), and
+    /// every other pair of rounds adds a Byzantine client.
     /// The options name the choice, so a failing seed's replay command is concrete.
     public static func rotatingByzantine(_ options: SimulationOptions, seed: UInt64) -> SimulationOptions {
         var seeded = options
@@ -76,6 +77,7 @@ public enum Sweep {
             }
         let replicas = (0 ..< count).map { ReplicaID((first + $0 * (n / count)) % n) }.sorted()
         seeded.readOnlyReads = options.readOnlyReads || round % 2 == 1
+        seeded.byzantineClient = options.byzantineClient || round % 4 >= 2
         if let behaviour {
             seeded.byzantine = behaviour
             seeded.byzantineReplicas = replicas

@@ -30,6 +30,7 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Use real Ed25519 for every seed.") var ed25519 = false
     @Flag(help: "Run without network and crash faults.") var noFaults = false
     @Flag(help: "Send gets as read-only requests and check every accepted read against the writes completed before it (S5).") var readOnlyReads = false
+    @Flag(help: "Add a Byzantine client: one request id for two operations, requests from fresh identities.") var byzantineClient = false
     @Flag(help: "Print the event trace of a single seed.") var trace = false
     @Flag(help: "Print a JSON summary.") var json = false
     @Option(help: "Labelled monitor-precision run (ACCEPTANCE 15): \(Label.allCases.map(\.rawValue).joined(separator: ", ")).") var labelled: String?
@@ -81,6 +82,7 @@ struct SimulateCommand: ParsableCommand {
         options.trace = trace
         options.protectionLevel = level
         options.readOnlyReads = readOnlyReads
+        options.byzantineClient = byzantineClient
         if let lastingCrashes { options.lastingCrashes = try Self.replicaIDs(lastingCrashes, option: "--lasting-crashes", count: replicas) }
         if let orderQuarantine { options.orderedQuarantine = try Self.replicaIDs(orderQuarantine, option: "--order-quarantine", count: replicas) }
         guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4") }

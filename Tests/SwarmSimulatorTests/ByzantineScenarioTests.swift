@@ -44,7 +44,7 @@ struct ByzantineScenarioTests {
     }
 
     @Test(
-        "--byzantine all (CI slice): every behaviour and a lasting crash in turn, n = 4 and n = 7 with up to f faulty replicas, read-only reads every other round: S1–S5 and L1 hold"
+        "--byzantine all (CI slice): every behaviour and a lasting crash in turn, n = 4 and n = 7 with up to f faulty replicas, read-only reads and a Byzantine client in half the rounds: S1–S5 and L1 hold"
     )
     func everyBehaviourInTurn() {
         for (n, count) in [(4, 210), (7, 56)] {
@@ -62,6 +62,7 @@ struct ByzantineScenarioTests {
         #expect(chosen.filter { $0.byzantine.map { [.equivocate, .delay, .forge].contains($0) } == true }.allSatisfy { $0.byzantineReplicas.contains(0) })
         #expect(chosen.filter { $0.byzantine == .newViewLies }.allSatisfy { $0.byzantineReplicas.contains(1) })
         #expect(chosen.filter(\.readOnlyReads).count == 28, "read-only reads (S5) in every other round")
+        #expect(chosen.filter(\.byzantineClient).count == 28, "a Byzantine client in every other pair of rounds")
     }
 
     /// Lasting crashes (issue 14): f replicas down for good from some point of the safety
