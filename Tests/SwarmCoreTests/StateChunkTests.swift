@@ -198,6 +198,54 @@ struct StateChunkTests {
         #expect(out.contains { if case let .send(m, _) = $0 { m.kind == .stateChunkRequest } else { false } }, "no chunk of checkpoint 8 was requested")
     }
 
+    /// The defence that replaced 85ff280's refusal: a fetch has an overall deadline of
+    /// T × (sources + 1 + 2 × rounds), rounds being its batches of chunks in flight. A
+    /// source answering one chunk every T / 2 ticks keeps the progress rule satisfied, and
+    /// without the deadline would hold the transfer for chunks × T / 2 ticks.
+    @Test("A fetch fed one chunk per half timeout is given up at its overall deadline, long before the drip would end")
+    func dripFedFetchGivenUp() throws {
+        var h = try Self.laggingReplica(count: 24, valueBytes: 300)
+        guard let request = Self.stateRequest(&h) else {
+            Issue.record("replica 3 never asked for state")
+            return
+        }
+        let timeout = h.configuration.stateTransferTimeoutTicks
+        let chunks = h.replicas[Int(request.target)].stableManifest.chunkDigests.count
+        let rounds = (chunks + 7) / 8
+        var held: [(ReplicaID, SignedMessage)] = []
+        func toThree(_ directives: [Directive]) -> [Directive] {
+            directives.flatMap { directive -> [Directive] in
+                guard case let .send(message, to: 3) = directive else { return [] }
+                return h.replicas[3].receive(message)
+            }
+        }
+        var gaveUpAt: Int?
+        func collect(_ output: [Directive], at tick: Int) {
+            for case let .send(message, to: target) in output {
+                if message.kind == .stateChunkRequest { held.append((target, message)) }
+                if message.kind == .stateRequest { gaveUpAt = gaveUpAt ?? tick }
+            }
+        }
+        collect(toThree(Self.answer(&h, request)), at: 0)
+        let every = timeout / 2
+        for tick in 1 ... 50 * timeout where gaveUpAt == nil {
+            collect(h.replicas[3].tick(), at: tick)
+            if tick % every == 0, !held.isEmpty {
+                // The latest request: older ones were asked elsewhere when their deadline passed.
+                let (target, chunkRequest) = held.removeLast()
+                collect(toThree(h.replicas[Int(target)].receive(chunkRequest)), at: tick)
+            }
+        }
+        guard let gaveUpAt else {
+            Issue.record("a fetch fed one chunk per \(timeout) ticks was never given up (\(chunks) chunks)")
+            return
+        }
+        print("drip-fed fetch of \(chunks) chunks given up at tick \(gaveUpAt), deadline \(timeout * (4 + 2 * rounds))")
+        #expect(gaveUpAt <= timeout * (3 + 1 + 2 * rounds) + timeout, "given up at tick \(gaveUpAt), deadline \(timeout * (4 + 2 * rounds))")
+        #expect(h.replicas[3].metrics.stateChunksFetched > 0, "the drip fed no chunk")
+        #expect(gaveUpAt < chunks * every && h.replicas[3].lastExecuted < h.replicas[Int(request.target)].stable.sequence, "\(chunks) chunks")
+    }
+
     @Test("A manifest without q CHECKPOINTs, or not the certified one, fetches nothing")
     func uncertifiedManifestRefused() throws {
         var h = try Self.laggingReplica(count: 8, valueBytes: 300)
