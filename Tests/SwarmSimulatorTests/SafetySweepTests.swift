@@ -16,9 +16,12 @@ struct SafetySweepTests {
         #expect(summary.viewChanges > 0 && summary.stateTransfers > 0 && summary.crashes > 0, "the faults must actually bite: \(summary.description)")
     }
 
-    @Test("Sweep: n = 7, 1,000 seeds, 0 violations")
+    /// 400 seeds (was 1,000; 63 s of CPU per 200 in a release build): the clean-clone CI
+    /// of c0e6b6e took 2,653 s of its 45 minutes. n = 7 also runs in the `--byzantine all`
+    /// slice and the coordinated labelled runs; the full sweeps run from the CLI.
+    @Test("Sweep: n = 7, 400 seeds, 0 violations")
     func sweepSeven() {
-        let summary = Sweep.run(SimulationOptions(replicaCount: 7), seeds: seeds(1000))
+        let summary = Sweep.run(SimulationOptions(replicaCount: 7), seeds: seeds(400))
         #expect(summary.violations == 0, "\(describe(summary))")
     }
 
