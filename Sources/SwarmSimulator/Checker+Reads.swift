@@ -17,7 +17,9 @@ extension Checker {
         if let sequence = executedAt[key] { acceptedThrough = max(acceptedThrough, sequence) }
     }
 
-    /// What a write left at its key: a version, nil for absent, or no change.
+    /// What a write left at its key: a version, nothing, or no change. The honest
+    /// workload has one namespace; the Byzantine client's writes use another and are not
+    /// in `issued`, so they leave the honest keys unchanged.
     enum Effect: Equatable {
         case unchanged
         case present(version: UInt64)
