@@ -37,7 +37,12 @@ extension Replica {
                 out.append(.broadcast(commit))
             }
         }
-        if let latest = checkpointVotes.keys.max(), let own = checkpointVotes[latest]?[id] {
+        // The latest CHECKPOINT this replica signed, not the latest sequence anyone voted
+        // for: a Byzantine replica's vote for a future checkpoint must not silence ours.
+        // Found by the simulator (`--byzantine all` seed 10799, flood): the flooder's
+        // CHECKPOINT for 28 hid replica 0's for 16, which a partition had cut off, and the
+        // stable checkpoint stayed at 0 with the window full for good.
+        if let latest = ownCheckpoints.keys.max(), let own = checkpointVotes[latest]?[id] {
             out.append(.broadcast(own))
         } else if let own = stable.proof.first(where: { $0.payload.replicaSender == id }) {
             out.append(.broadcast(own))

@@ -51,8 +51,11 @@ struct Harness {
 
     /// Delivers every message sent by anyone until the network is quiet; returns all
     /// directives produced, per replica.
-    /// Replicas in `down` receive nothing (crashed, or cut off).
-    mutating func settle(_ initial: [(from: ReplicaID, [Directive])], rounds: Int = 50, down: Set<Int> = []) -> [ReplicaID: [Directive]] {
+    /// Replicas in `down` receive nothing (crashed, or cut off); a message for which
+    /// `lost(from, to, message)` holds is lost on the way.
+    mutating func settle(
+        _ initial: [(from: ReplicaID, [Directive])], rounds: Int = 50, down: Set<Int> = [], lost: (ReplicaID, ReplicaID, SignedMessage) -> Bool = { _, _, _ in false }
+    ) -> [ReplicaID: [Directive]] {
         var produced: [ReplicaID: [Directive]] = [:]
         var pending = initial
         for (from, directives) in initial { produced[from, default: []] += directives }
@@ -66,7 +69,7 @@ struct Harness {
                     case let .send(message, to): targets = [(to, message)]
                     default: break
                     }
-                    for (target, message) in targets where !down.contains(Int(target)) {
+                    for (target, message) in targets where !down.contains(Int(target)) && !lost(from, target, message) {
                         let out = replicas[Int(target)].receive(message)
                         produced[target, default: []] += out
                         next.append((target, out))

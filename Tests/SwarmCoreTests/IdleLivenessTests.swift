@@ -1,0 +1,79 @@
+import SwarmCore
+import SwarmWire
+import Testing
+
+/// Liveness when nothing is pending (issue 14, the L1 failures of `--byzantine all`
+/// seeds 10799, 12262 and 19571). PBFT's timers run only while a request waits
+/// (section 2.5); once the workload is done, a replica left behind or changing view
+/// alone must still get back, or the client's write stays one reply short of q.
+@Suite("Idle liveness: a replica left behind when nothing is pending still catches up")
+struct IdleLivenessTests {
+    /// Orders requests 1 ... count from client 0 through the primary of view 0.
+    static func order(_ h: inout Harness, count: UInt64, lost: @escaping (ReplicaID, ReplicaID, SignedMessage) -> Bool) -> [ReplicaID: [Directive]] {
+        var produced: [ReplicaID: [Directive]] = [:]
+        for id in 1 ... count {
+            for (replica, directives) in h.settle([(0, h.replicas[0].receive(h.request(id: id)))], lost: lost) { produced[replica, default: []] += directives }
+        }
+        return produced
+    }
+
+    @Test("seed 19571: backups idle in a view follow its primary's VIEW-CHANGE; a backup's alone moves no one")
+    func primaryLeftView() throws {
+        var h = try Harness()
+        _ = Self.order(&h, count: 1) { _, _, _ in false }
+        #expect(h.replicas.allSatisfy { $0.lastExecuted == 1 && $0.pendingRequestCount == 0 }, "all idle at sequence 1")
+
+        // A backup's lone VIEW-CHANGE: f + 1 are needed (section 2.5), so no one follows.
+        var lone = try Harness()
+        _ = lone.settle([(2, lone.replicas[2].requestViewChange())])
+        #expect([0, 1, 3].allSatisfy { lone.replicas[$0].view == 0 && lone.replicas[$0].status == .normal }, "a backup alone moves no one")
+
+        // The primary's own: it left its view, so the backups follow and view 1 forms.
+        let left = h.replicas[0].requestViewChange()
+        _ = h.settle([(0, left)])
+        let states = h.replicas.map { "r\($0.id): view \($0.view) \($0.status)" }
+        #expect(h.replicas.allSatisfy { $0.view == 1 && $0.status == .normal }, "\(states)")
+    }
+
+    @Test("seed 10799: a Byzantine vote for a future checkpoint does not silence a replica's own CHECKPOINT")
+    func ownCheckpointRetransmitted() throws {
+        var h = try Harness()
+        // Replica 0's CHECKPOINT for 4 is lost, and it hears no one else's: at 0 nothing
+        // is stable, while 1, 2 and 3 hold three votes.
+        _ = Self.order(&h, count: 4) { from, to, message in message.kind == .checkpoint && (from == 0 || to == 0) }
+        #expect(h.replicas.allSatisfy { $0.lastExecuted == 4 })
+        #expect(h.replicas[0].lowWatermark == 0)
+        // Byzantine replica 3 votes for checkpoint 8, which no one reached.
+        let future = h.sign(.checkpoint(Checkpoint(sender: 3, sequence: 8, stateDigest: Digest(bytes: [UInt8](repeating: 7, count: Digest.byteCount)))), as: 3)
+        _ = h.replicas[0].receive(future)
+        var sent: [SignedMessage] = []
+        for _ in 0 ..< h.configuration.retransmitTicks { sent += h.replicas[0].tick().broadcasts(of: .checkpoint) }
+        let own = sent.compactMap { message -> UInt64? in
+            guard case let .checkpoint(c) = message.payload, c.sender == 0 else { return nil }
+            return c.sequence
+        }
+        #expect(own == [4], "replica 0 re-sends its CHECKPOINT for 4 (sent: \(own))")
+    }
+
+    @Test("seed 12262: a replica changing view alone fetches what one replica shows it committed")
+    func laggardChangingViewCatchesUp() throws {
+        var h = try Harness()
+        // Request 1 commits at 0, 1 and 3; every COMMIT to backup 2 is lost.
+        let produced = Self.order(&h, count: 1) { _, to, message in message.kind == .commit && to == 2 }
+        #expect(h.replicas[2].lastExecuted == 0 && [0, 1, 3].allSatisfy { h.replicas[$0].lastExecuted == 1 })
+        // Replica 2 times out alone; the idle others stay in view 0 (one backup's VIEW-CHANGE).
+        _ = h.settle([(2, h.replicas[2].requestViewChange())])
+        #expect(h.replicas[2].status == .changingView && [0, 1, 3].allSatisfy { h.replicas[$0].view == 0 })
+        // One replica's signed word that it is ahead: replica 3's COMMIT for 1 (the
+        // primary may be Byzantine, 1 may have got 1 by state transfer and signed nothing).
+        guard let commit = produced[3]?.broadcasts(of: .commit).first else {
+            Issue.record("replica 3 sent no COMMIT")
+            return
+        }
+        _ = h.replicas[2].receive(commit)
+        var out: [Directive] = []
+        for _ in 0 ... h.configuration.stateTransferTimeoutTicks { out += h.replicas[2].tick() }
+        _ = h.settle([(2, out)])
+        #expect(h.replicas[2].lastExecuted == 1, "replica 2 executed 1 by state transfer while changing view")
+    }
+}
