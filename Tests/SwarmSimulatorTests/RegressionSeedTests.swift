@@ -37,4 +37,20 @@ struct RegressionSeedTests {
         let result = Simulation.run(SimulationOptions(replicaCount: 4, seed: seed, byzantine: behavior, byzantineReplicas: [replica]))
         #expect(result.passed, "\(result.violations)\nreplay: \(result.options.replayCommand)")
     }
+
+    @Test(
+        "Seeds of `--byzantine all` that once failed now pass",
+        arguments: [
+            // L1 with nothing pending (IdleLivenessTests): a flooder's future CHECKPOINT hid
+            // a replica's own from its retransmission (10799); a replica changing view alone
+            // one sequence behind, the client's write one reply short of q (12262); a lagging
+            // primary left its view alone while the other live replicas sat idle (19571).
+            UInt64(10799), 12262, 19571,
+        ])
+    func rotatingSeed(seed: UInt64) {
+        var options = Sweep.rotatingByzantine(SimulationOptions(replicaCount: 4), seed: seed)
+        options.seed = seed
+        let result = Simulation.run(options)
+        #expect(result.passed, "\(result.violations)\nreplay: \(result.options.replayCommand)")
+    }
 }
