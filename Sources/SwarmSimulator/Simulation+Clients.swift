@@ -17,9 +17,10 @@ extension Simulation {
             return
         }
         guard client.completed < options.requestsPerClient, time >= client.nextSendTime else { return }
-        let operation = nextOperation()
+        let operation = client.readBack.map { MemoryOperation.get(namespace: Array("sim".utf8), key: $0).encoded() } ?? nextOperation()
+        client.readBack = nil
         let cluster = configuration.cluster
-        let read = options.readOnlyReads ? Simulation.readKey(of: operation) : nil
+        let read = options.readOnlyReads || options.readBack ? Simulation.readKey(of: operation) : nil
         let output = client.core.submit(operation: operation, readOnly: read != nil, now: now) { request in
             keys.signRequest(request, client: index, cluster: cluster)
         }
@@ -40,6 +41,14 @@ extension Simulation {
     static func readKey(of operation: [UInt8]) -> [UInt8]? {
         guard case let .success(.get(_, key)) = MemoryOperation.decode(operation, limits: .standard) else { return nil }
         return key
+    }
+
+    /// The key a put, delete or compare-and-set writes.
+    static func writtenKey(of operation: [UInt8]) -> [UInt8]? {
+        switch MemoryOperation.decode(operation, limits: .standard) {
+        case let .success(.put(_, key, _)), let .success(.delete(_, key)), let .success(.compareAndSet(_, key, _, _)): key
+        default: nil
+        }
     }
 
     func nextOperation() -> [UInt8] {
@@ -65,6 +74,10 @@ extension Simulation {
         checker.onAccepted(key, result: result, time: time)
         client.completed += 1
         client.nextSendTime = time + random.int(0 ... 50)
+        if options.readBack, let operation = checker.issued[key], let written = Simulation.writtenKey(of: operation) {
+            client.readBack = written
+            client.nextSendTime = time
+        }
         if healed { acceptedAfterHeal += 1 }
     }
 }

@@ -83,6 +83,8 @@ public final class Simulation {
         var key: ClientKey { core.key }
         var nextSendTime = 0
         var completed = 0
+        /// With `readBack`: the key of the write just completed, read next.
+        var readBack: [UInt8]?
     }
 
     let options: SimulationOptions

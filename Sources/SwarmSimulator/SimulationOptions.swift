@@ -45,6 +45,11 @@ public struct SimulationOptions: Sendable {
     /// `--byzantine all` turns it on for every other round of behaviours.
     public var readOnlyReads = false
 
+    /// After each completed write a client reads the key straight back, on the read-only
+    /// path (read-your-writes, what an agent does after storing a plan): the read a write
+    /// completed on too few replies would miss. Implies `readOnlyReads`.
+    public var readBack = false
+
     /// One Byzantine client besides the honest ones (issue 14): it signs two different
     /// operations under one request id and sends each to half the replicas, and sends
     /// requests from fresh identities (a pool of 32). Its operations touch their own
@@ -94,6 +99,7 @@ public struct SimulationOptions: Sendable {
         if protectionLevel != .standard { words.append("--protection-level \(protectionLevel.rawValue)") }
         if !lastingCrashes.isEmpty { words.append("--lasting-crashes \(lastingCrashes.map(String.init).joined(separator: ","))") }
         if readOnlyReads { words.append("--read-only-reads") }
+        if readBack { words.append("--read-back") }
         if byzantineClient { words.append("--byzantine-client") }
         if !orderedQuarantine.isEmpty { words.append("--order-quarantine \(orderedQuarantine.map(String.init).joined(separator: ","))") }
         return words.joined(separator: " ")

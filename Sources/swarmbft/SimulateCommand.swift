@@ -30,6 +30,7 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Use real Ed25519 for every seed.") var ed25519 = false
     @Flag(help: "Run without network and crash faults.") var noFaults = false
     @Flag(help: "Send gets as read-only requests and check every accepted read against the writes completed before it (S5).") var readOnlyReads = false
+    @Flag(help: "After each completed write, read the key straight back on the read-only path (implies --read-only-reads).") var readBack = false
     @Flag(help: "Add a Byzantine client: one request id for two operations, requests from fresh identities.") var byzantineClient = false
     @Flag(help: "Print the event trace of a single seed.") var trace = false
     @Flag(help: "Print a JSON summary.") var json = false
@@ -81,7 +82,8 @@ struct SimulateCommand: ParsableCommand {
         options.keyScheme = ed25519 ? .ed25519 : .test
         options.trace = trace
         options.protectionLevel = level
-        options.readOnlyReads = readOnlyReads
+        options.readOnlyReads = readOnlyReads || readBack
+        options.readBack = readBack
         options.byzantineClient = byzantineClient
         if let lastingCrashes { options.lastingCrashes = try Self.replicaIDs(lastingCrashes, option: "--lasting-crashes", count: replicas) }
         if let orderQuarantine { options.orderedQuarantine = try Self.replicaIDs(orderQuarantine, option: "--order-quarantine", count: replicas) }

@@ -62,6 +62,19 @@ struct NegativeControlTests {
         expectCaught(options, within: 50, [.staleRead], "reads on one reply")
     }
 
+    /// Defect C's rule planted back: writes complete on f + 1 replies. A client reading its
+    /// write straight back (`readBack`) can then meet the two correct replicas that have
+    /// not executed it and the liar's stale answer: a read quorum that misses a completed
+    /// write (n = 4, liar 1: 10 of seeds 1–300 caught, the first at seed 16; liar 0: 6 of
+    /// 300; the correct rule: 0 of 300 each). Without read-back the window is rarely met
+    /// (0 of 300).
+    @Test("Planted: writes complete on f + 1 replies, with a client reading its writes back (S5)")
+    func weakWriteQuorum() {
+        var options = SimulationOptions(replicaCount: 4, byzantine: .staleReads, byzantineReplicas: [1], plantedFaults: [.weakWriteQuorum])
+        options.readBack = true
+        expectCaught(options, within: 60, [.staleRead], "writes on f + 1 replies")
+    }
+
     @Test("Planted: an operator orders a correct replica quarantined (the quarantine checker fires)")
     func orderedQuarantineOfCorrectReplica() {
         var options = SimulationOptions(replicaCount: 4)
