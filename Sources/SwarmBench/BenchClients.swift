@@ -178,8 +178,12 @@ final class BenchLane {
         while true {
             let frames: [[UInt8]]
             do {
-                guard let received = try socket.receiveMultipart(dontWait: true, maxFrames: 2) else { return }
-                frames = received
+                guard let received = try socket.receivePeerMessage(maxFrames: 1) else { return }
+                guard case let .frames(whole, _) = received else {
+                    result.invalidReplies += 1
+                    continue
+                }
+                frames = whole
             } catch { note("receive: \(error)"); return }
             guard frames.count == 1, let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits),
                 reply.cluster == configuration.cluster, case let .reply(body) = reply.payload

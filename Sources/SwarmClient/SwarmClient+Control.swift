@@ -23,8 +23,9 @@ extension SwarmClient {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
             for (replica, dealer) in dealers where answers[replica] == nil {
                 // Replies to requests of this client may still arrive; only answers count.
-                while let reply = try dealer.receiveMultipart(dontWait: true, maxFrames: 3) {
-                    guard reply.count == 2, reply[0] == ControlFrames.accepted || reply[0] == ControlFrames.refused else { continue }
+                for _ in 0 ..< 256 {
+                    guard let received = try dealer.receivePeerMessage(maxFrames: 2) else { break }
+                    guard case let .frames(reply, _) = received, reply.count == 2, reply[0] == ControlFrames.accepted || reply[0] == ControlFrames.refused else { continue }
                     answers[replica] = ControlAnswer(replica: replica, accepted: reply[0] == ControlFrames.accepted, text: String(decoding: reply[1], as: UTF8.self))
                 }
             }

@@ -143,7 +143,12 @@ public final class SwarmClient {
             for (position, item) in items.enumerated() where item.returnedEvents.contains(.pollIn) {
                 guard let socket = item.socket else { continue }
                 let connectedTo = topology.replicas[position].id
-                while let frames = try socket.receiveMultipart(dontWait: true, maxFrames: 2) {
+                // Bounded per poll: a replica flooding replies must not hold the client
+                // past its timeout; anything but one frame is dropped (issue 15, finding 1:
+                // 3-frame replies made every put fail with three honest replicas up).
+                for _ in 0 ..< 256 {
+                    guard let received = try socket.receivePeerMessage(maxFrames: 1) else { break }
+                    guard case let .frames(frames, _) = received else { continue }
                     // The CURVE handshake proved the other end holds replica `connectedTo`'s
                     // key, so a reply naming another sender is refused before its signature
                     // is looked at; the signature is checked too unless switched off
@@ -169,7 +174,7 @@ public final class SwarmClient {
         let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
         while Date() < deadline {
             _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
-            if let frames = try dealer.receiveMultipart(dontWait: true, maxFrames: 2), frames.count == 1,
+            if case let .frames(frames, _)? = try dealer.receivePeerMessage(maxFrames: 1), frames.count == 1,
                 let text = String(bytes: frames[0], encoding: .utf8), text.hasPrefix("{")
             {
                 return text

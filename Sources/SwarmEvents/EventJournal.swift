@@ -35,6 +35,9 @@ public final class EventJournal {
         // producer, and fills the gap from the log.
         try publisher.setSendHighWaterMark(100_000)
         try catchup.setSendHighWaterMark(10 * CatchupProtocol.batchLimit)
+        // A catch-up request is three short frames; anything longer is refused by libzmq
+        // before it takes memory here.
+        try catchup.setMaxMessageSize(bytes: 1_024)
         try publisher.bind(publishEndpoint)
         try catchup.bind(catchupEndpoint)
     }
@@ -70,7 +73,11 @@ public final class EventJournal {
     public func service() throws {
         try log.tick()
         try publishDurable()
-        while let frames = try catchup.receiveMultipart(dontWait: true, maxFrames: 4) {
+        // Bounded per call, like every drain: one subscriber's flood of requests must not
+        // keep the owner's loop from its other sockets.
+        for _ in 0 ..< 256 {
+            guard let received = try catchup.receivePeerMessage(maxFrames: 4) else { break }
+            guard case let .frames(frames, _) = received else { malformedRequests += 1; continue }
             try answer(frames)
         }
     }

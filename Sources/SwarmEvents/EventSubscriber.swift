@@ -93,8 +93,12 @@ public final class EventSubscriber {
             guard now < deadline else { return nil }
             var items = [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: dealer, events: .pollIn)]
             _ = try ZMQ.poll(&items, timeoutMilliseconds: Int(min(deadline - now, 200)))
-            while let frames = try dealer.receiveMultipart(dontWait: true, maxFrames: 4) { try handleCatchup(frames) }
-            while let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) { try handleLive(frames) }
+            while let received = try dealer.receivePeerMessage(maxFrames: 4) {
+                if case let .frames(frames, _) = received { try handleCatchup(frames) } else { malformed += 1 }
+            }
+            while let received = try subscriber.receivePeerMessage(maxFrames: 3) {
+                if case let .frames(frames, _) = received { try handleLive(frames) } else { malformed += 1 }
+            }
         }
     }
 

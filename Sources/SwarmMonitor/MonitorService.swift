@@ -116,7 +116,8 @@ public final class MonitorService {
             // A bounded drain per poll: a flood on the taps must not keep the loop from
             // its deadline, its stop flag or the event stream.
             for _ in 0 ..< 4096 {
-                guard let frames = try subscriber.receiveMultipart(dontWait: true, maxFrames: 3) else { break }
+                guard let received = try subscriber.receivePeerMessage(maxFrames: 3) else { break }
+                guard case let .frames(frames, _) = received else { malformed += 1; continue }
                 if frames.count == 2 {
                     switch TapTopic(frames[0]) {
                     case .event?: try relay(topic: frames[0], json: frames[1])

@@ -156,8 +156,8 @@ public final class ReplicaNode {
     func drainSubscriber() throws {
         var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let frames = try mesh.subscriber.receiveMultipart(dontWait: true, maxFrames: 2) else { break }
-            guard frames.count == 1 else { counters.malformedFrames += 1; continue }
+            guard let received = try mesh.subscriber.receivePeerMessage(maxFrames: 2) else { break }
+            guard case let .frames(frames, _) = received, frames.count == 1 else { counters.malformedFrames += 1; continue }
             if let message = decode(frames[0]) { batch.append((message, nil)) }
         }
         try deliver(batch)
@@ -166,7 +166,8 @@ public final class ReplicaNode {
     func drainRouter() throws {
         var batch: [(SignedMessage, [UInt8]?)] = []
         for _ in 0 ..< 512 {
-            guard let (frames, userID) = try mesh.router.receiveMultipartWithUserID(dontWait: true, maxFrames: 4) else { break }
+            guard let received = try mesh.router.receivePeerMessage(maxFrames: 4, userID: true) else { break }
+            guard case let .frames(frames, userID) = received else { counters.malformedFrames += 1; continue }
             if frames.count >= 3 {
                 // Evidence and control commands take effect in arrival order: after the
                 // protocol frames drained before them, never ahead of them.

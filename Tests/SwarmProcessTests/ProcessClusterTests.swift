@@ -130,7 +130,7 @@ extension ProcessSuites {
                 while replied.count < dealers.count, Date() < deadline {
                     _ = try ZMQ.poll(&items, timeoutMilliseconds: 50)
                     for (replica, dealer) in dealers.enumerated() {
-                        while let frames = try dealer.receiveMultipart(dontWait: true, maxFrames: 2) {
+                        while case let .frames(frames, _)? = try dealer.receivePeerMessage(maxFrames: 2) {
                             guard let reply = try? WireCodec.decode(frames[0], limits: configuration.wireLimits), case let .reply(body) = reply.payload,
                                 body.requestID == request.requestID, body.sender == ReplicaID(replica)
                             else { continue }

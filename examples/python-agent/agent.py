@@ -62,11 +62,15 @@ class Agent:
                     socket.send(frame, zmq.NOBLOCK)
                 last_send = time.monotonic()
             for socket, _ in poller.poll(50):
-                while True:
+                # Bounded per poll; a reply is exactly one frame, anything else is dropped.
+                for _ in range(256):
                     try:
-                        reply = socket.recv(zmq.NOBLOCK)
+                        frames = socket.recv_multipart(zmq.NOBLOCK)
                     except zmq.Again:
                         break
+                    if len(frames) != 1:
+                        continue
+                    reply = frames[0]
                     try:
                         sender, _, client, rid, result = wire.decode_reply(reply, self.cluster_id, self.epoch, self.replica_keys)
                     except wire.WireError:

@@ -44,6 +44,7 @@ def check_event(topic, event):
 
 class Subscriber:
     def __init__(self, topology_path, key_path, start=None):
+        self.malformed = 0  # messages of the wrong shape or content, dropped
         with open(topology_path, encoding="utf-8") as handle:
             topology = yaml.safe_load(handle)
         base = os.path.dirname(os.path.abspath(topology_path))
@@ -90,10 +91,10 @@ class Subscriber:
             self.request_catchup()  # a gap: fill it from the log
 
     def on_catchup(self, frames):
-        if frames[0] == b"EVENT":
+        if frames[0] == b"EVENT" and len(frames) == 3:
             if int(json.loads(frames[2])["sequence"]) >= self.expected:
                 self.deliver(frames[1], frames[2])
-        elif frames[0] == b"END":
+        elif frames[0] == b"END" and len(frames) == 3:
             next_sequence, head = int(frames[1]), int(frames[2])
             self.expected = max(self.expected, next_sequence)
             if next_sequence < head:
@@ -113,15 +114,22 @@ class Subscriber:
             if self.expected is not None and (idle > 1.0 or (self.catching_up and idle > 3.0)):
                 self.request_catchup()  # a quiet stream may have lost its newest events
             for socket, _ in poller.poll(200):
-                while True:
+                # Bounded per poll, and a message of the wrong shape is counted and
+                # dropped, never raised: what arrives on a socket is the peer's doing.
+                for _ in range(256):
                     try:
                         frames = socket.recv_multipart(zmq.NOBLOCK)
                     except zmq.Again:
                         break
-                    if socket is self.sub:
-                        self.on_live(frames[0], frames[1])
-                    else:
-                        self.on_catchup(frames)
+                    try:
+                        if socket is self.sub and len(frames) == 2:
+                            self.on_live(frames[0], frames[1])
+                        elif socket is self.dealer and 2 <= len(frames) <= 3:
+                            self.on_catchup(frames)
+                        else:
+                            self.malformed += 1
+                    except (ValueError, KeyError, TypeError, IndexError):
+                        self.malformed += 1
         return self.ready.pop(0) if self.ready else None
 
 
