@@ -16,6 +16,10 @@ public struct TopologyGenerator: Sendable {
     public var clientCount = 1
     /// nil: `swarm-<ms>-<random>`.
     public var swarmID: String?
+    /// The cluster id every signature binds (default `swarmbft-<n>-<8 random hex>`): unique
+    /// per generated topology, so that what a key signed for a test bed proves nothing in
+    /// production (issue 15, finding 4: every 4-replica topology was `swarmbft-4`).
+    public var clusterID: String?
     public var protectionLevel = ProtectionLevel.standard
     public var testMode = false
     public var timeouts = Topology.Timeouts()
@@ -51,7 +55,7 @@ public struct TopologyGenerator: Sendable {
         let id = swarmID ?? "swarm-\(Int(Date().timeIntervalSince1970 * 1000))-\(hexString(SodiumRandom.bytes(3)))"
         let events = Topology.EventsEntry(host: host, publishPort: basePort + 300, catchupPort: basePort + 301)
         var topology = Topology(
-            swarmID: id, clusterID: "swarmbft-\(replicaCount)", protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)
+            swarmID: id, clusterID: clusterID ?? "swarmbft-\(replicaCount)-\(hexString(SodiumRandom.bytes(4)))", protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)
         if let maxBatchRequests { topology.maxBatchRequests = maxBatchRequests }
         let path = directory + "/topology.yaml"
         try topology.yaml().write(toFile: path, atomically: true, encoding: .utf8)

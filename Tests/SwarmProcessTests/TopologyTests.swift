@@ -38,6 +38,14 @@ struct TopologyTests {
         #expect(!FileManager.default.fileExists(atPath: Self.examples + "/4-replicas/keys/replica-0.key_secret"))
     }
 
+    @Test("Every generated topology has its own cluster id, so evidence signed for one proves nothing in another (issue 15, finding 4)")
+    func uniqueClusterID() throws {
+        let (one, two) = (try LocalCluster(), try LocalCluster())
+        let first = try one.topology(), second = try two.topology()
+        #expect(first.clusterID != second.clusterID, "both topologies bind \(first.clusterID)")
+        #expect(first.clusterID.hasPrefix("swarmbft-4-") && first.clusterID.utf8.count <= 64)
+    }
+
     @Test("Bad topologies are refused with the field named")
     func refusals() throws {
         let (directory, text) = try generated()
