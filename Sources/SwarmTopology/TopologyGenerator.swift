@@ -54,8 +54,9 @@ public struct TopologyGenerator: Sendable {
         try CertificateFile.write(SecretCertificate.generate(name: "monitor"), directory: keys)
         let id = swarmID ?? "swarm-\(Int(Date().timeIntervalSince1970 * 1000))-\(hexString(SodiumRandom.bytes(3)))"
         let events = Topology.EventsEntry(host: host, publishPort: basePort + 300, catchupPort: basePort + 301)
+        let cluster = clusterID ?? "swarmbft-\(replicaCount)-\(hexString(SodiumRandom.bytes(4)))"
         var topology = Topology(
-            swarmID: id, clusterID: clusterID ?? "swarmbft-\(replicaCount)-\(hexString(SodiumRandom.bytes(4)))", protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)
+            swarmID: id, clusterID: cluster, protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)
         if let maxBatchRequests { topology.maxBatchRequests = maxBatchRequests }
         let path = directory + "/topology.yaml"
         try topology.yaml().write(toFile: path, atomically: true, encoding: .utf8)
