@@ -9,6 +9,8 @@ public struct PeerRateLimiter: Sendable {
         var tokens: Double
         var rate: Double
         var lastMilliseconds: Int64
+        /// When a penalty's lower rate ends; nil for the default rate.
+        var penaltyEndsMilliseconds: Int64?
     }
 
     var buckets: [ReplicaID: Bucket] = [:]
@@ -40,11 +42,27 @@ public struct PeerRateLimiter: Sendable {
         return true
     }
 
-    /// Lowers a peer's rate (never raises it).
-    public mutating func limit(_ peer: ReplicaID, toPerSecond rate: Double, nowMilliseconds: Int64) {
+    /// Lowers a peer's rate until `nowMilliseconds + durationMilliseconds` (never raises
+    /// it; a second penalty may lengthen one). Penalties decay (issue 15, finding 8: a
+    /// false flooding finding lowered an honest replica's rate for good): a peer that
+    /// floods again is named again by the detector once forgiven, and limited again.
+    public mutating func limit(_ peer: ReplicaID, toPerSecond rate: Double, nowMilliseconds: Int64, durationMilliseconds: Int64 = 60_000) {
         guard Int(peer) < replicaCount else { return }
+        let (ends, overflow) = max(nowMilliseconds, buckets[peer]?.lastMilliseconds ?? nowMilliseconds).addingReportingOverflow(max(0, durationMilliseconds))
+        let until = max(overflow ? .max : ends, buckets[peer]?.penaltyEndsMilliseconds ?? .min)
         let current = buckets[peer]?.rate ?? defaultRate ?? .infinity
-        guard rate < current else { return }
-        buckets[peer] = Bucket(tokens: min(buckets[peer]?.tokens ?? rate, rate), rate: rate, lastMilliseconds: nowMilliseconds)
+        guard rate <= current else { return }
+        buckets[peer] = Bucket(tokens: min(buckets[peer]?.tokens ?? rate, rate), rate: rate, lastMilliseconds: nowMilliseconds, penaltyEndsMilliseconds: until)
     }
+
+    /// Ends the penalties whose time is up: those peers are back at the default rate.
+    /// Returns them, in id order, so the caller can forgive them elsewhere too.
+    public mutating func expirePenalties(nowMilliseconds: Int64) -> [ReplicaID] {
+        let ended = buckets.filter { $0.value.penaltyEndsMilliseconds.map { nowMilliseconds >= $0 } ?? false }.keys.sorted()
+        for peer in ended { buckets[peer] = nil }
+        return ended
+    }
+
+    /// Peers under a penalty now.
+    public var penalised: [ReplicaID] { buckets.filter { $0.value.penaltyEndsMilliseconds != nil }.keys.sorted() }
 }

@@ -25,19 +25,24 @@ public struct FloodingDetector: Sendable {
     }
 
     /// The (f + 1)-th highest value: at least one correct replica reached it, and f liars
-    /// cannot raise it.
-    func robust(_ values: [ReplicaID: UInt64]) -> UInt64 {
+    /// cannot raise it. nil until f + 1 replicas have shown one: before that the detector
+    /// does not know where the cluster is (issue 15, finding 8: a replica restarted past
+    /// sequence 2L, or a monitor started late, took the bound as 0 + 2L and named every
+    /// honest peer a flooder within seconds).
+    func robust(_ values: [ReplicaID: UInt64]) -> UInt64? {
         let sorted = values.values.sorted(by: >)
         let index = configuration.weakQuorum - 1
-        return sorted.count > index ? sorted[index] : 0
+        return sorted.count > index ? sorted[index] : nil
     }
 
     /// Whether the payload is beyond where any correct replica can be; nil for messages
     /// that are not votes, checkpoints or view changes. Other detectors use it to keep
-    /// a flood out of their bounded state.
+    /// a flood out of their bounded state. Nothing is far while the bound is unknown.
     public func isFarFuture(_ payload: Payload) -> Bool? {
-        let sequenceBound = robust(highestCheckpoint) + 2 * configuration.watermarkWindow
-        let viewBound = robust(highestView) + configuration.maxViewsAhead
+        // Saturating: the values are signed by replicas, f of them liars (robust() keeps
+        // them out, and the sum must not trap if it ever did not).
+        let sequenceBound = robust(highestCheckpoint).map { Self.saturatingSum($0, 2 * configuration.watermarkWindow) } ?? .max
+        let viewBound = robust(highestView).map { Self.saturatingSum($0, configuration.maxViewsAhead) } ?? .max
         switch payload {
         case let .prePrepare(m): return m.sequence > sequenceBound || m.view > viewBound
         case let .prepare(m), let .commit(m): return m.sequence > sequenceBound || m.view > viewBound
@@ -47,6 +52,17 @@ public struct FloodingDetector: Sendable {
         }
     }
 
+    /// Forgets what `replica` did: its penalty ran out, and a new flood names it again.
+    public mutating func forgive(_ replica: ReplicaID) {
+        named.remove(replica)
+        farMessages[replica] = nil
+    }
+
+    static func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
     public mutating func observe(_ message: SignedMessage) -> [Finding] {
         guard let signer = message.payload.replicaSender, configuration.isReplica(signer) else { return [] }
         guard let far = isFarFuture(message.payload) else { return [] }
@@ -54,16 +70,18 @@ public struct FloodingDetector: Sendable {
         // verification for each (a flood can be thousands a second).
         if far, named.contains(signer) { return [] }
         guard crypto.verify(message) else { return [] }
-        if !far {
-            switch message.payload {
-            case let .checkpoint(m): highestCheckpoint[signer] = max(highestCheckpoint[signer] ?? 0, m.sequence)
-            case let .prePrepare(m): highestView[signer] = max(highestView[signer] ?? 0, m.view)
-            case let .prepare(m), let .commit(m): highestView[signer] = max(highestView[signer] ?? 0, m.view)
-            case let .viewChange(m): highestView[signer] = max(highestView[signer] ?? 0, m.newView)
-            default: break
-            }
-            return []
+        // Every signed checkpoint and view is kept, far or not: the bound is the (f + 1)-th
+        // highest, so f liars cannot move it, while refusing far ones would leave the
+        // bound behind for good once it fell 2L behind the honest replicas (messages the
+        // tap lost, a restart).
+        switch message.payload {
+        case let .checkpoint(m): highestCheckpoint[signer] = max(highestCheckpoint[signer] ?? 0, m.sequence)
+        case let .prePrepare(m): highestView[signer] = max(highestView[signer] ?? 0, m.view)
+        case let .prepare(m), let .commit(m): highestView[signer] = max(highestView[signer] ?? 0, m.view)
+        case let .viewChange(m): highestView[signer] = max(highestView[signer] ?? 0, m.newView)
+        default: break
         }
+        guard far else { return [] }
         farMessages[signer, default: 0] += 1
         guard farMessages[signer]! >= threshold, named.insert(signer).inserted else { return [] }
         return [.flooding(replica: signer, farFutureMessages: farMessages[signer]!)]

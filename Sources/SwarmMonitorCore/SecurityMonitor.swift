@@ -142,7 +142,7 @@ public struct SecurityMonitor: Sendable {
     }
 
     /// The view most replicas are in: the (f + 1)-th highest view any replica signed in.
-    public var currentView: ViewNumber { flooding.robust(flooding.highestView) }
+    public var currentView: ViewNumber { flooding.robust(flooding.highestView) ?? 0 }
 
     mutating func addScore(_ replica: ReplicaID, _ weight: Double) {
         rawScores[replica] = (score(of: replica) + weight, nowMicroseconds)

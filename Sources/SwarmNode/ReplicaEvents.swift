@@ -62,6 +62,12 @@ enum ReplicaEvents {
             details: ["per_second": .double(perSecond), "reason": .string(reason)])
     }
 
+    static func rateRestored(_ peer: ReplicaID) -> SecurityEvent {
+        SecurityEvent(
+            type: "rate_limit_ended", severity: .info, subject: subject(peer), summary: "replica \(peer) is back at the default rate: its penalty ran out",
+            details: [:])
+    }
+
     static func flooding(_ peer: ReplicaID, farFutureMessages: Int) -> SecurityEvent {
         SecurityEvent(
             type: "flooding", severity: .high, subject: subject(peer), summary: "replica \(peer) signed \(farFutureMessages) messages far beyond the watermarks or the view bound",

@@ -46,6 +46,12 @@ extension ReplicaNode {
     }
 
     func defensesTick() throws {
+        // Penalties decay: a peer whose penalty ran out is forgiven by the flooding
+        // detector too, so that it is named (and limited) again if it floods again.
+        for peer in rateLimiter.expirePenalties(nowMilliseconds: monotonicMilliseconds()) {
+            flooding.forgive(peer)
+            try security.record(ReplicaEvents.rateRestored(peer))
+        }
         publishSecurityEvents()
     }
 

@@ -111,6 +111,20 @@ struct PeerRateLimiterTests {
         #expect((0 ..< 50).filter { _ in limiter.admit(3, nowMilliseconds: 1000) }.count == 5, "a penalty was raised")
     }
 
+    @Test("A penalty decays: after its duration the peer is back at the default rate, and is reported once")
+    func penaltyDecays() {
+        var limiter = PeerRateLimiter(ratePerSecond: 100, replicaCount: 4)
+        limiter.limit(3, toPerSecond: 5, nowMilliseconds: 1_000, durationMilliseconds: 60_000)
+        #expect(limiter.expirePenalties(nowMilliseconds: 60_999).isEmpty && limiter.penalised == [3])
+        #expect((0 ..< 50).filter { _ in limiter.admit(3, nowMilliseconds: 60_999) }.count <= 5)
+        #expect(limiter.expirePenalties(nowMilliseconds: 61_000) == [3])
+        #expect(limiter.expirePenalties(nowMilliseconds: 61_001).isEmpty && limiter.penalised.isEmpty)
+        #expect((0 ..< 150).filter { _ in limiter.admit(3, nowMilliseconds: 61_001) }.count == 100, "the default rate again")
+        // A duration that would overflow saturates rather than trap.
+        limiter.limit(2, toPerSecond: 5, nowMilliseconds: .max - 1, durationMilliseconds: .max)
+        #expect(limiter.expirePenalties(nowMilliseconds: .max - 1).isEmpty)
+    }
+
     @Test("Sender ids outside the topology get no bucket: a flood of made-up ids cannot grow the table")
     func bounded() {
         var limiter = PeerRateLimiter(ratePerSecond: 1, replicaCount: 4)

@@ -56,17 +56,59 @@ struct EvidenceTests {
 
 @Suite("Flooding detector")
 struct FloodingDetectorTests {
+    let keys = SimulatedKeys(scheme: .test, replicaCount: 4, clientCount: 1)
+    let configuration = try! Configuration(replicaCount: 4, checkpointInterval: 4, watermarkWindow: 8)
+
+    func vote(_ sender: ReplicaID, _ sequence: UInt64, view: UInt64 = 0) -> SignedMessage {
+        SignedMessage.sign(.prepare(Vote(sender: sender, view: view, sequence: sequence, digest: .zero)), cluster: configuration.cluster) { keys.crypto(for: sender).sign($0) }
+    }
+
+    func checkpoint(_ sender: ReplicaID, _ sequence: UInt64) -> SignedMessage {
+        SignedMessage.sign(.checkpoint(Checkpoint(sender: sender, sequence: sequence, stateDigest: .zero)), cluster: configuration.cluster) { keys.crypto(for: sender).sign($0) }
+    }
+
     @Test("Far-future votes from one replica are named once past the threshold; in-window traffic never")
     func farFuture() throws {
-        let keys = SimulatedKeys(scheme: .test, replicaCount: 4, clientCount: 1)
-        let configuration = try Configuration(replicaCount: 4, checkpointInterval: 4, watermarkWindow: 8)
         var detector = FloodingDetector(configuration: configuration, crypto: keys.verifier, threshold: 5)
-        func vote(_ sender: ReplicaID, _ sequence: UInt64) -> SignedMessage {
-            SignedMessage.sign(.prepare(Vote(sender: sender, view: 0, sequence: sequence, digest: .zero)), cluster: configuration.cluster) { keys.crypto(for: sender).sign($0) }
-        }
-        for sequence in 1 ... 16 { for sender in 0 ..< 4 { #expect(detector.observe(vote(ReplicaID(sender), UInt64(sequence))).isEmpty) } }
+        for sender in 0 ..< 4 { #expect(detector.observe(checkpoint(ReplicaID(sender), 4)).isEmpty) }
+        for sequence in 5 ... 16 { for sender in 0 ..< 4 { #expect(detector.observe(vote(ReplicaID(sender), UInt64(sequence))).isEmpty) } }
         var findings: [Finding] = []
         for offset in 0 ..< 10 { findings += detector.observe(vote(2, 1_000 + UInt64(offset))) }
         #expect(findings == [.flooding(replica: 2, farFutureMessages: 5)])
+    }
+
+    @Test("A detector that starts late (a restarted replica, a monitor started after the swarm) names no honest replica, and still names a flooder once it knows the window")
+    func startedLate() throws {
+        var detector = FloodingDetector(configuration: configuration, crypto: keys.verifier, threshold: 5)
+        // The swarm is at sequence ~5,000 and view 90: far beyond 0 + 2L and 0 + 64 views.
+        var findings: [Finding] = []
+        for sequence in UInt64(4_997) ... 5_000 { for sender in 0 ..< 4 { findings += detector.observe(vote(ReplicaID(sender), sequence, view: 90)) } }
+        for sender in 0 ..< 4 { findings += detector.observe(checkpoint(ReplicaID(sender), 5_000)) }
+        for sequence in UInt64(5_001) ... 5_012 { for sender in 0 ..< 4 { findings += detector.observe(vote(ReplicaID(sender), sequence, view: 90)) } }
+        #expect(findings.isEmpty, "honest replicas named: \(findings)")
+        for offset in 0 ..< 10 { findings += detector.observe(vote(3, 9_000 + UInt64(offset), view: 90)) }
+        #expect(findings == [.flooding(replica: 3, farFutureMessages: 5)])
+    }
+
+    @Test("A forgiven flooder (its penalty ran out) is named again if it floods again")
+    func forgiven() throws {
+        var detector = FloodingDetector(configuration: configuration, crypto: keys.verifier, threshold: 5)
+        for sender in 0 ..< 4 { _ = detector.observe(checkpoint(ReplicaID(sender), 4)) }
+        var findings: [Finding] = []
+        for offset in 0 ..< 10 { findings += detector.observe(vote(2, 1_000 + UInt64(offset))) }
+        detector.forgive(2)
+        for offset in 0 ..< 10 { findings += detector.observe(vote(2, 2_000 + UInt64(offset))) }
+        #expect(findings == [.flooding(replica: 2, farFutureMessages: 5), .flooding(replica: 2, farFutureMessages: 5)])
+    }
+
+    @Test("One liar's far checkpoints and views do not move the bound (the (f + 1)-th highest)")
+    func liarCannotMoveBound() throws {
+        var detector = FloodingDetector(configuration: configuration, crypto: keys.verifier, threshold: 5)
+        for sender in 0 ..< 4 { _ = detector.observe(checkpoint(ReplicaID(sender), 8)) }
+        for sender in 0 ..< 4 { _ = detector.observe(vote(ReplicaID(sender), 9)) }
+        _ = detector.observe(checkpoint(1, UInt64.max - 3))
+        _ = detector.observe(vote(1, 12, view: UInt64.max))
+        #expect(detector.isFarFuture(vote(2, 8 + 2 * 8 + 1).payload) == true, "the bound stays at 8 + 2L")
+        #expect(detector.isFarFuture(vote(2, 12, view: 65).payload) == true, "the view bound stays at 0 + 64")
     }
 }

@@ -209,6 +209,10 @@ struct SecurityMonitorTests {
     /// takes before its flooding finding; nil if 100 make none.
     func farFutureMessagesBeforeFinding(_ profile: ProtectionProfile) -> Int? {
         var monitor = monitor(profile)
+        // The window is known once f + 1 replicas showed a checkpoint (here all four, at 0 + K).
+        for sender in ReplicaID(0) ..< 4 {
+            _ = monitor.observe(seen(signed(.checkpoint(Checkpoint(sender: sender, sequence: configuration.checkpointInterval, stateDigest: .zero)), by: sender), by: 0, at: 1))
+        }
         let far = SequenceNumber(10 * configuration.watermarkWindow)
         for count in 1 ... 100 {
             let findings = monitor.observe(seen(prepare(3, sequence: far + SequenceNumber(count), digest: 7), by: 0, at: UInt64(count) * 20_000))
