@@ -4,7 +4,7 @@ import ZeroMQ
 /// How the node's socket monitors keep a `PeerConnectivity` (the status schema) current.
 extension PeerConnectivity {
     enum Role {
-        case subscriber(endpoints: [String: UInt32])
+        case subscriber(peer: UInt32)
         case dealer(peer: UInt32)
         case router
     }
@@ -18,8 +18,8 @@ extension PeerConnectivity {
             case .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail: handshakeFailures += 1
             default: break
             }
-        case let .subscriber(endpoints):
-            guard let peer = endpoints[event.endpoint], let index = peers.firstIndex(where: { $0.id == peer }) else { return }
+        case let .subscriber(peer):
+            guard let index = peers.firstIndex(where: { $0.id == peer }) else { return }
             update(index, event.kind, \.hearing)
         case let .dealer(peer):
             guard let index = peers.firstIndex(where: { $0.id == peer }) else { return }

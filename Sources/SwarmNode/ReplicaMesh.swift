@@ -6,7 +6,7 @@ import SwarmWire
 import ZeroMQ
 
 /// A replica's sockets, broker-free (docs/operations.md, "Endpoints"): a CURVE PUB for
-/// broadcasts and a SUB connected to every peer's, a ROUTER for clients, observers and
+/// broadcasts and one SUB per peer, connected to that peer's PUB, a ROUTER for clients, observers and
 /// point-to-point replica messages, a DEALER to every peer's ROUTER, the monitor tap, the
 /// ZAP authenticator with one allowlist per domain, and a socket monitor per connection.
 /// Owned by the node's one thread; it binds and connects, the node sends and receives.
@@ -14,7 +14,10 @@ final class ReplicaMesh {
     let context: ZMQContext
     let authenticator: ZAPAuthenticator
     let publisher: ZMQSocket
-    let subscriber: ZMQSocket
+    /// One SUB per peer: CURVE proves which replica's PUB a message came from, so the
+    /// rate limit charges the replica that sent it, not the sender it names (issue 15,
+    /// finding 10: forged COMMITs naming replica 0 got honest replica 0 rate-limited).
+    let subscribers: [(peer: ReplicaID, socket: ZMQSocket)]
     let router: ZMQSocket
     let tap: MonitorTap
     private(set) var dealers: [ReplicaID: ZMQSocket] = [:]
@@ -22,12 +25,12 @@ final class ReplicaMesh {
     private(set) var monitors: [(monitor: SocketMonitor, role: PeerConnectivity.Role)] = []
     /// The ZAP user ids (Z85 CURVE public keys) of the replicas: messages on the ROUTER
     /// from these connections are replicas' point-to-point traffic, never a client's route.
-    let replicaUserIDs: Set<String>
+    let replicaByUserID: [String: ReplicaID]
 
     init(topology: Topology, id: ReplicaID, secret: SecretCertificate, publicCertificates: [PublicCertificate], settings: MeshSettings, logger: Logger) throws {
         context = try ZMQContext(ioThreads: 1)
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
-        replicaUserIDs = Set(try publicCertificates.map { try Z85.encode($0.curvePublicKey) })
+        replicaByUserID = Dictionary(uniqueKeysWithValues: try publicCertificates.enumerated().map { (try Z85.encode($0.element.curvePublicKey), ReplicaID($0.offset)) })
         let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
         let log = logger
         authenticator = try ZAPAuthenticator(
@@ -65,25 +68,27 @@ final class ReplicaMesh {
         try tapSocket.bind("tcp://\(me.host):\(me.monitorPort)")
         tap = MonitorTap(socket: tapSocket, replica: id)
 
-        subscriber = try context.makeSocket(.sub)
-        try settings.apply(to: subscriber, kind: .sub)
-        try ZMQCurve.configureCurveClient(subscriber, secretKey: curveSecret, publicKey: curvePublic, serverKey: publicCertificates[0].curvePublicKey)
-        try subscriber.subscribe(prefix: [])
+        var subscribers: [(peer: ReplicaID, socket: ZMQSocket)] = []
         for peer in topology.replicas where peer.id != id {
-            let peerKey = publicCertificates[Int(peer.id)].curvePublicKey
-            // One SUB can connect to many PUBs, but the server key is per socket option,
-            // so it is set before each connect (libzmq reads it at connect time).
-            try subscriber.setCurveServerKey(peerKey)
+            let subscriber = try context.makeSocket(.sub)
+            try settings.apply(to: subscriber, kind: .sub)
+            try ZMQCurve.configureCurveClient(subscriber, secretKey: curveSecret, publicKey: curvePublic, serverKey: publicCertificates[Int(peer.id)].curvePublicKey)
+            try subscriber.subscribe(prefix: [])
             try subscriber.connect("tcp://\(peer.host):\(peer.meshPort)")
+            subscribers.append((peer.id, subscriber))
+        }
+        self.subscribers = subscribers
+        for (peer, subscriber) in subscribers {
+            monitors.append((try subscriber.monitor(endpoint: "inproc://monitor-subscriber-\(peer)"), .subscriber(peer: peer)))
+        }
+        for peer in topology.replicas where peer.id != id {
             let dealer = try context.makeSocket(.dealer)
             try settings.apply(to: dealer, kind: .dealer)
-            try ZMQCurve.configureCurveClient(dealer, secretKey: curveSecret, publicKey: curvePublic, serverKey: peerKey)
+            try ZMQCurve.configureCurveClient(dealer, secretKey: curveSecret, publicKey: curvePublic, serverKey: publicCertificates[Int(peer.id)].curvePublicKey)
             try dealer.connect("tcp://\(peer.host):\(peer.routerPort)")
             dealers[peer.id] = dealer
             monitors.append((try dealer.monitor(endpoint: "inproc://monitor-dealer-\(peer.id)"), .dealer(peer: peer.id)))
         }
-        let meshEndpoints = Dictionary(uniqueKeysWithValues: topology.replicas.filter { $0.id != id }.map { ("tcp://\($0.host):\($0.meshPort)", $0.id) })
-        monitors.append((try subscriber.monitor(endpoint: "inproc://monitor-subscriber"), .subscriber(endpoints: meshEndpoints)))
         monitors.append((try router.monitor(endpoint: "inproc://monitor-router"), .router))
     }
 
@@ -91,7 +96,7 @@ final class ReplicaMesh {
         for entry in monitors { _ = entry.monitor.close() }
         publisher.close()
         tap.socket.close()
-        subscriber.close()
+        for (_, subscriber) in subscribers { subscriber.close() }
         router.close()
         for dealer in dealers.values { dealer.close() }
         authenticator.stop()

@@ -114,8 +114,9 @@ public final class ReplicaNode {
         let tick = Double(topology.timeouts.tickMilliseconds) / 1000
         var nextTick = Date().timeIntervalSinceReferenceDate + tick
         var nextStatus = Date().timeIntervalSinceReferenceDate
+        let peers = mesh.subscribers.count
         var items =
-            [PollItem(socket: mesh.subscriber, events: .pollIn), PollItem(socket: mesh.router, events: .pollIn)]
+            mesh.subscribers.map { PollItem(socket: $0.socket, events: .pollIn) } + [PollItem(socket: mesh.router, events: .pollIn)]
             + mesh.monitors.map { PollItem(socket: $0.monitor.socket, events: .pollIn) }
         while !stopping() {
             let now = Date().timeIntervalSinceReferenceDate
@@ -124,9 +125,11 @@ public final class ReplicaNode {
             // Only the sockets poll saw ready: an empty receive costs libzmq a poll(2) of its
             // mailbox (and a getpid), on every turn of the loop. What arrives after the poll
             // makes the next poll return at once.
-            if items[0].returnedEvents.contains(.pollIn) { try drainSubscriber() }
-            if items[1].returnedEvents.contains(.pollIn) { try drainRouter() }
-            if items[2...].contains(where: { $0.returnedEvents.contains(.pollIn) }) { drainMonitors() }
+            for (index, subscriber) in mesh.subscribers.enumerated() where items[index].returnedEvents.contains(.pollIn) {
+                try drainSubscriber(subscriber.socket, from: subscriber.peer)
+            }
+            if items[peers].returnedEvents.contains(.pollIn) { try drainRouter() }
+            if items[(peers + 1)...].contains(where: { $0.returnedEvents.contains(.pollIn) }) { drainMonitors() }
             var current = Date().timeIntervalSinceReferenceDate
             while current >= nextTick {
                 try perform(replica.tick())
@@ -153,18 +156,20 @@ public final class ReplicaNode {
     /// Reads at most a budget of frames per poll (so that ticks are not starved), decodes
     /// them, verifies their signatures on both cores, then feeds them to the core in the
     /// order they arrived.
-    func drainSubscriber() throws {
-        var batch: [(SignedMessage, [UInt8]?)] = []
+    /// Everything on `socket` was published by replica `peer` (the CURVE handshake proved
+    /// its key), whatever sender the messages name: relayed COMMITs carry others' names.
+    func drainSubscriber(_ socket: ZMQSocket, from peer: ReplicaID) throws {
+        var batch: [Inbound] = []
         for _ in 0 ..< 512 {
-            guard let received = try mesh.subscriber.receivePeerMessage(maxFrames: 2) else { break }
+            guard let received = try socket.receivePeerMessage(maxFrames: 2) else { break }
             guard case let .frames(frames, _) = received, frames.count == 1 else { counters.malformedFrames += 1; continue }
-            if let message = decode(frames[0]) { batch.append((message, nil)) }
+            if let message = decode(frames[0]) { batch.append(Inbound(message: message, route: nil, channel: peer)) }
         }
         try deliver(batch)
     }
 
     func drainRouter() throws {
-        var batch: [(SignedMessage, [UInt8]?)] = []
+        var batch: [Inbound] = []
         for _ in 0 ..< 512 {
             guard let received = try mesh.router.receivePeerMessage(maxFrames: 4, userID: true) else { break }
             guard case let .frames(frames, userID) = received else { counters.malformedFrames += 1; continue }
@@ -183,8 +188,15 @@ public final class ReplicaNode {
             // A request forwarded by a backup arrives on that replica's connection: it must
             // not become the client's route, or this replica's replies to the client would
             // go to the backup's DEALER (which reads nothing) instead of the client.
-            let fromReplica = userID.map(mesh.replicaUserIDs.contains) ?? false
-            if let message = decode(frames[1]) { batch.append((message, fromReplica ? nil : frames[0])) }
+            let replica = userID.flatMap { mesh.replicaByUserID[$0] }
+            guard let message = decode(frames[1]) else { continue }
+            if replica == nil, message.payload.replicaSender != nil {
+                // A client's connection carries requests only; a replica's message on it is
+                // a forgery or a replay (issue 15, finding 10), dropped before any cost.
+                counters.wrongChannel += 1
+                continue
+            }
+            batch.append(Inbound(message: message, route: replica == nil ? frames[0] : nil, channel: replica))
         }
         try deliver(batch)
     }
@@ -205,19 +217,32 @@ public final class ReplicaNode {
         }
     }
 
-    func deliver(_ batch: [(SignedMessage, [UInt8]?)]) throws {
-        // Rate limits count the sender a message names, before any signature is checked:
-        // a flood costs a decode, not a verification.
+    /// One decoded message and the connection it came on.
+    struct Inbound {
+        let message: SignedMessage
+        /// The client's ROUTER identity, for its replies.
+        let route: [UInt8]?
+        /// The replica whose connection carried it (its PUB, or its DEALER on our ROUTER);
+        /// nil for a client's connection.
+        let channel: ReplicaID?
+    }
+
+    func deliver(_ batch: [Inbound]) throws {
+        // Rate limits charge the replica whose connection carried the message (CURVE
+        // proved it), before any signature is checked: a flood costs a decode, not a
+        // verification, and it costs the flooder's budget, never the budget of a replica
+        // it names.
         let now = monotonicMilliseconds()
-        let batch = batch.filter { message, _ in
-            guard let sender = message.payload.replicaSender else { return true }
-            if rateLimiter.admit(sender, nowMilliseconds: now) { return true }
+        let batch = batch.filter { inbound in
+            guard let channel = inbound.channel else { return true }
+            if rateLimiter.admit(channel, nowMilliseconds: now) { return true }
             counters.rateLimited += 1
             return false
         }
         guard !batch.isEmpty else { return }
-        verified.preverify(batch.map(\.0), with: crypto)
-        for (message, route) in batch {
+        verified.preverify(batch.map(\.message), with: crypto)
+        for inbound in batch {
+            let (message, route) = (inbound.message, inbound.route)
             try observeForFlooding(message)
             mesh.tap.publish(message.frame, outbound: false, peer: message.payload.replicaSender ?? MonitorTap.anyPeer)
             if let route, case let .request(request) = message.payload, verified.contains(message.frame) {

@@ -10,9 +10,20 @@ public struct MeshSettings: Sendable {
     public var highWaterMark = 20_000
     /// Pending messages are discarded at close: a stopping replica must not hang.
     public var lingerMilliseconds = 0
-    /// ZMTP heartbeats detect a dead peer without TCP timeouts.
-    public var heartbeatIntervalMilliseconds = 1_000
-    public var heartbeatTimeoutMilliseconds = 3_000
+    /// ZMTP heartbeats are off, and must stay off while the mesh runs on libzmq 4.3.4: a
+    /// peer that fills a receive queue (a flood) stops the engine reading, the heartbeat
+    /// then times out, the connection is replaced, and libzmq aborts the whole process
+    /// (`Assertion failed: _input_stopped`, libzmq issues 3937 and 4767, fixed only by
+    /// the unreleased PR 4830). Found by the issue-15 red-team test: a Byzantine replica's
+    /// PUB flood ended the honest replicas. A dead peer is noticed by TCP keep-alive
+    /// instead (the kernel's, which runs whether or not the engine reads), and the
+    /// protocol itself needs no connection state: it retransmits.
+    public var heartbeatIntervalMilliseconds = 0
+    public var heartbeatTimeoutMilliseconds = 0
+    /// TCP keep-alive: probes after 2 s idle, every 1 s, the connection dropped after 3.
+    public var keepaliveIdleSeconds = 2
+    public var keepaliveIntervalSeconds = 1
+    public var keepaliveCount = 3
     /// Reconnect quickly after a cut, backing off to 5 s.
     public var reconnectIntervalMilliseconds = 100
     public var reconnectIntervalMaxMilliseconds = 5_000
@@ -42,6 +53,8 @@ extension MeshSettings {
         try socket.setMaxMessageSize(bytes: maxMessageBytes)
         try socket.setHeartbeatInterval(milliseconds: heartbeatIntervalMilliseconds)
         try socket.setHeartbeatTimeout(milliseconds: heartbeatTimeoutMilliseconds)
+        try socket.setTCPKeepalive(true)
+        try socket.setTCPKeepalive(idleSeconds: keepaliveIdleSeconds, intervalSeconds: keepaliveIntervalSeconds, count: keepaliveCount)
         try socket.setReconnectInterval(milliseconds: reconnectIntervalMilliseconds)
         try socket.setReconnectIntervalMax(milliseconds: reconnectIntervalMaxMilliseconds)
         try socket.setHandshakeInterval(milliseconds: handshakeIntervalMilliseconds)

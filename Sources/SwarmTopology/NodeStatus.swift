@@ -94,5 +94,24 @@ public struct NodeCounters: Sendable, Codable {
     public var unroutableReplies = 0
     /// Messages dropped by the per-peer rate limit (before verification).
     public var rateLimited = 0
+    /// A replica's message on a client's connection: dropped unverified.
+    public var wrongChannel = 0
     public var executedRequests = 0
+
+    enum CodingKeys: String, CodingKey {
+        case framesReceived, framesSent, malformedFrames, sendDrops, unroutableReplies, rateLimited, wrongChannel, executedRequests
+    }
+
+    /// Status files written before a counter existed still decode (it reads 0).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        framesReceived = try container.decodeIfPresent(Int.self, forKey: .framesReceived) ?? 0
+        framesSent = try container.decodeIfPresent(Int.self, forKey: .framesSent) ?? 0
+        malformedFrames = try container.decodeIfPresent(Int.self, forKey: .malformedFrames) ?? 0
+        sendDrops = try container.decodeIfPresent(Int.self, forKey: .sendDrops) ?? 0
+        unroutableReplies = try container.decodeIfPresent(Int.self, forKey: .unroutableReplies) ?? 0
+        rateLimited = try container.decodeIfPresent(Int.self, forKey: .rateLimited) ?? 0
+        wrongChannel = try container.decodeIfPresent(Int.self, forKey: .wrongChannel) ?? 0
+        executedRequests = try container.decodeIfPresent(Int.self, forKey: .executedRequests) ?? 0
+    }
 }

@@ -138,6 +138,16 @@ extension ZMQSocket {
         try setInt32Option(ZMQ_TCP_KEEPALIVE, value, name: "ZMQ_TCP_KEEPALIVE")
     }
 
+    /// TCP keep-alive timing (`ZMQ_TCP_KEEPALIVE_IDLE`, `_INTVL`, `_CNT`): the kernel probes
+    /// an idle connection after `idleSeconds`, every `intervalSeconds`, and drops it after
+    /// `count` unanswered probes.
+    public func setTCPKeepalive(idleSeconds: Int, intervalSeconds: Int, count: Int) throws {
+        precondition(idleSeconds > 0 && intervalSeconds > 0 && count > 0, "keep-alive timing must be positive")
+        try setInt32Option(ZMQ_TCP_KEEPALIVE_IDLE, Int32(clamping: idleSeconds), name: "ZMQ_TCP_KEEPALIVE_IDLE")
+        try setInt32Option(ZMQ_TCP_KEEPALIVE_INTVL, Int32(clamping: intervalSeconds), name: "ZMQ_TCP_KEEPALIVE_INTVL")
+        try setInt32Option(ZMQ_TCP_KEEPALIVE_CNT, Int32(clamping: count), name: "ZMQ_TCP_KEEPALIVE_CNT")
+    }
+
     // MARK: Routing
 
     /// ROUTER: fail a send to an unknown routing id with `EHOSTUNREACH` instead of silently
