@@ -217,6 +217,11 @@ public struct Topology: Codable, Sendable {
         guard !clusterID.isEmpty, clusterID.utf8.count <= ClusterBinding.maxClusterIDBytes else {
             throw TopologyError("cluster_id must be 1...\(ClusterBinding.maxClusterIDBytes) bytes")
         }
+        // The node's loop waits one tick between turns: 0 spins a core and starves its
+        // signal handling (issue 15, finding 10); more than a minute is no longer a tick.
+        guard (1 ... 60_000).contains(timeouts.tickMilliseconds) else {
+            throw TopologyError("timeouts.tick_ms = \(timeouts.tickMilliseconds) must be 1...60000 milliseconds")
+        }
         let ids = replicas.map(\.id)
         guard Set(ids).count == ids.count else { throw TopologyError("replicas: duplicate id") }
         guard ids.sorted() == (0 ..< UInt32(replicas.count)).map({ $0 }) else { throw TopologyError("replicas: ids must be 0..<\(replicas.count)") }

@@ -61,6 +61,11 @@ struct TopologyTests {
         #expect(refusal(missingKey, in: directory)?.contains("replicas[2].certificate") == true)
         let badLevel = text.replacingOccurrences(of: "protection_level: standard", with: "protection_level: paranoid")
         #expect(refusal(badLevel, in: directory)?.contains("protection_level") == true)
+        // Issue 15, finding 10: tick_ms 0 passed, and the node then spun at 100 % CPU.
+        for tick in ["0", "-5", "60001"] {
+            let badTick = text.replacingOccurrences(of: #"tick_ms: \d+"#, with: "tick_ms: \(tick)", options: .regularExpression)
+            #expect(refusal(badTick, in: directory)?.contains("tick_ms") == true, "tick_ms \(tick) accepted")
+        }
         // n = 3 cannot tolerate a Byzantine replica.
         var lines = text.components(separatedBy: "\n")
         if let start = lines.firstIndex(where: { $0.hasPrefix("- id: 3") }) { lines.removeSubrange(start ..< min(lines.count, start + 6)) }
