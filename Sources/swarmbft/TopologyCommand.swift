@@ -53,6 +53,15 @@ struct TopologyCheck: ParsableCommand {
     func run() throws {
         let loaded: Topology
         do { loaded = try Topology.load(path: topology) } catch { throw ValidationError("\(error)") }
+        // Every secret beside a certificate the topology names is read as the node, the
+        // monitor and the client read it: a mode others can read, or a secret that does
+        // not match its public half, is refused here too (issue 15, finding 10).
+        let certificates = loaded.replicas.map(\.certificate) + [loaded.events.certificate]
+        for certificate in certificates {
+            let secret = loaded.resolve(certificate) + "_secret"
+            guard FileManager.default.fileExists(atPath: secret) else { continue }
+            do { _ = try CertificateFile.readSecret(path: secret) } catch { throw ValidationError("\(error)") }
+        }
         let configuration = try loaded.configuration()
         print(
             "\(topology): \(loaded.replicas.count) replicas, f = \(configuration.faultTolerance), q = \(configuration.quorum), swarm \(loaded.swarmID), protection \(loaded.protectionLevel)"

@@ -80,5 +80,10 @@ struct TopologyTests {
         chmod(directory + "/keys/replica-1.key_secret", 0o640)
         #expect { try topology.secretCertificate(of: 1) } throws: { "\($0)".contains("chmod 600") }
         #expect(throws: Never.self) { try topology.secretCertificate(of: 2) }
+        // `topology check` refuses it too (issue 15, finding 10: it passed mode 0644).
+        let checked = try TestKit.runSwarmbft(["topology", "check", "--topology", directory + "/topology.yaml"])
+        #expect(checked.status != 0 && checked.output.contains("replica-1.key_secret") && checked.output.contains("chmod 600"), "\(checked)")
+        chmod(directory + "/keys/replica-1.key_secret", 0o600)
+        #expect(try TestKit.runSwarmbft(["topology", "check", "--topology", directory + "/topology.yaml"]).status == 0)
     }
 }
