@@ -245,7 +245,7 @@ public struct Topology: Codable, Sendable {
         do { _ = try configuration() } catch { throw TopologyError("replicas: \(error)") }
     }
 
-    static func validSwarmID(_ id: String) -> Bool {
+    public static func validSwarmID(_ id: String) -> Bool {
         for separator in ["-", "_"] {
             let parts = id.split(separator: Character(separator), omittingEmptySubsequences: false)
             if parts.count == 3, parts[0] == "swarm", parts[1].allSatisfy(\.isNumber), !parts[1].isEmpty, !parts[2].isEmpty, parts[2].allSatisfy({ $0.isLetter || $0.isNumber }) {

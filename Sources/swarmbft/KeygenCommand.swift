@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SwarmCrypto
 
 /// `swarmbft keygen`: a certificate pair in the pyzmq/czmq format that also carries the
@@ -11,8 +12,14 @@ struct KeygenCommand: ParsableCommand {
 
     @Option(help: "Certificate name, e.g. replica-0 or agent-7.") var name: String
     @Option(help: "Directory to write into (created with mode 0700 if missing).") var out: String
+    @Flag(help: "Replace an existing certificate of this name (its secret key is lost).") var force = false
 
     func run() throws {
+        // A secret key overwritten is an identity lost (issue 15, finding 10).
+        let existing = ["\(out)/\(name).key", "\(out)/\(name).key_secret"].filter { FileManager.default.fileExists(atPath: $0) }
+        guard existing.isEmpty || force else {
+            throw ValidationError("\(existing.joined(separator: " and ")) already exist: refusing to overwrite a key (pass --force to replace it)")
+        }
         let certificate = SecretCertificate.generate(name: name)
         let paths: (publicPath: String, secretPath: String)
         do {

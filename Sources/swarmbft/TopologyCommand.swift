@@ -28,9 +28,24 @@ struct TopologyInit: ParsableCommand {
     @Option(help: "Swarm id (default: swarm-<ms>-<rand>).") var swarmID: String?
     @Option(help: "Protection level: \(ProtectionLevel.names).") var protectionLevel = ProtectionLevel.standard
     @Flag(help: "Mark the topology as a test bed (allows --misbehave fault injection).") var testMode = false
+    @Flag(help: "Replace an existing topology and its keys in --out (the old secret keys are lost).") var force = false
+
+    /// Every argument is checked before anything is written (issue 15, finding 10: keys
+    /// and an invalid topology were written, then the arguments refused).
+    func validate() throws {
+        guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4 (n ≥ 3f + 1 with f ≥ 1)") }
+        // Replica i listens on base+i, base+100+i and base+200+i: more than 100 would collide.
+        guard replicas <= 100 else { throw ValidationError("--replicas must be at most 100 (the port layout gives each kind of socket 100 ports)") }
+        guard (1 ... 65535 - 301).contains(basePort) else { throw ValidationError("--base-port must be 1...\(65535 - 301) (the topology uses base-port ... base-port + 301)") }
+        guard (0 ... 1_000).contains(clients) else { throw ValidationError("--clients must be 0...1000") }
+        if let swarmID, !Topology.validSwarmID(swarmID) { throw ValidationError("--swarm-id '\(swarmID)' must be swarm-<ms>-<rand> or swarm_<ms>_<rand>") }
+        let existing = [out + "/topology.yaml", out + "/keys"].filter { FileManager.default.fileExists(atPath: $0) }
+        guard existing.isEmpty || force else {
+            throw ValidationError("\(existing.joined(separator: " and ")) already exist: refusing to overwrite a topology and its secret keys (pass --force to replace them)")
+        }
+    }
 
     func run() throws {
-        guard replicas >= 4 else { throw ValidationError("--replicas must be at least 4 (n ≥ 3f + 1 with f ≥ 1)") }
         var generator = TopologyGenerator()
         generator.replicaCount = replicas
         generator.basePort = basePort

@@ -39,4 +39,25 @@ struct CommandLineRefusalTests {
         try expectRefused(["deploy", "--swarm-id", "s", "--output-report", directory + "/report.json", "--attack", "nonsense"], mentioning: ["--attack must be one of"])
         #expect(!FileManager.default.fileExists(atPath: directory + "/data-0"), "a refused node created its data directory")
     }
+
+    @Test("topology init and keygen refuse to overwrite secret keys without --force, and check every argument before writing anything (issue 15, finding 10)")
+    func noSilentOverwrite() throws {
+        let directory = TestKit.scratchPath("overwrite")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try TestKit.runSwarmbft(["topology", "init", "--out", directory, "--base-port", "29600"]).status == 0)
+        let secret = directory + "/keys/replica-0.key_secret"
+        let before = FileManager.default.contents(atPath: secret)
+        try expectRefused(["topology", "init", "--out", directory, "--base-port", "29600"], mentioning: ["already exist", "--force"])
+        try expectRefused(["keygen", "--name", "replica-0", "--out", directory + "/keys"], mentioning: ["already exist", "--force"])
+        #expect(FileManager.default.contents(atPath: secret) == before, "a secret key was overwritten")
+        #expect(try TestKit.runSwarmbft(["keygen", "--name", "replica-0", "--out", directory + "/keys", "--force"]).status == 0)
+        #expect(FileManager.default.contents(atPath: secret) != before, "--force replaces the key")
+        // Bad arguments write nothing.
+        let fresh = TestKit.scratchPath("fresh")
+        defer { try? FileManager.default.removeItem(atPath: fresh) }
+        try expectRefused(["topology", "init", "--out", fresh, "--base-port", "65500"], mentioning: ["--base-port"])
+        try expectRefused(["topology", "init", "--out", fresh, "--swarm-id", "bad id"], mentioning: ["--swarm-id"])
+        try expectRefused(["topology", "init", "--out", fresh, "--replicas", "101"], mentioning: ["at most 100"])
+        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused topology init wrote \(fresh)")
+    }
 }
