@@ -8,6 +8,13 @@ public protocol EventSink: AnyObject {
     func nextSequence() throws -> UInt64?
     /// Writes events (in sequence order) and makes them and the new position durable.
     func write(_ events: [DeliveredEvent]) throws
+    /// Whether `error` from `write` passes by itself (another process holds a lock): the
+    /// runner retries the same batch with backoff instead of stopping.
+    func isTransient(_ error: any Error) -> Bool
+}
+
+extension EventSink {
+    public func isTransient(_ error: any Error) -> Bool { false }
 }
 
 public struct SinkError: Error, CustomStringConvertible {

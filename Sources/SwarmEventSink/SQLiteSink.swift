@@ -13,16 +13,20 @@ public final class SQLiteSink: EventSink {
     let namespace: String
     let stream: String
 
-    /// `stream` names the event stream (its endpoint), so one database can hold positions
-    /// for several streams.
-    public init(path: String, namespace: String = SQLiteSink.defaultNamespace, stream: String) throws {
+    /// `stream` names the event stream — the swarm and the identity of the monitor's log,
+    /// never an endpoint a new swarm may reuse (issue 15, finding 9: a new swarm on the
+    /// same ports resumed at the old one's position and its first 51 events, critical
+    /// findings included, were skipped) — so one database holds positions for many.
+    /// `busyTimeoutSeconds` is how long one write waits for another process's lock before
+    /// the runner backs off and tries again.
+    public init(path: String, namespace: String = SQLiteSink.defaultNamespace, stream: String, busyTimeoutSeconds: Double = 5) throws {
         self.namespace = namespace
         self.stream = stream
         do {
             // Agents read (and claude-flow writes) the same database while the sink runs:
             // wait for their locks instead of failing with SQLITE_BUSY.
             var configuration = Configuration()
-            configuration.busyMode = .timeout(30)
+            configuration.busyMode = .timeout(busyTimeoutSeconds)
             database = try DatabaseQueue(path: path, configuration: configuration)
             try database.write { db in
                 // The claude-flow v2 schema, verbatim in its columns and constraint.
@@ -59,6 +63,19 @@ public final class SQLiteSink: EventSink {
         }
     }
 
+    /// `type:swarm:id`: an event's id is unique within its swarm only (CloudEvents: within
+    /// its source), and two swarms sunk into one database must not overwrite each other.
+    public static func rowKey(_ event: CloudEvent) -> String {
+        let parts = event.source.split(separator: ":", omittingEmptySubsequences: false)
+        let swarm = parts.count >= 4 && parts[0] == "urn" && parts[1] == "swarm" ? String(parts[2]) : event.source
+        return "\(event.shortType):\(swarm):\(event.id)"
+    }
+
+    public func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
     public func write(_ events: [DeliveredEvent]) throws {
         guard let last = events.last else { return }
         let now = Int64(Date().timeIntervalSince1970)
@@ -76,7 +93,7 @@ public final class SQLiteSink: EventSink {
                         ON CONFLICT(key, namespace) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, updated_at = excluded.updated_at
                         """,
                     arguments: [
-                        "\(delivered.event.shortType):\(delivered.event.id)", String(decoding: delivered.json, as: UTF8.self), namespace,
+                        Self.rowKey(delivered.event), String(decoding: delivered.json, as: UTF8.self), namespace,
                         String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self), now, now, now,
                     ])
             }

@@ -29,7 +29,12 @@ struct StreamOptions: ParsableArguments {
             from: from)
     }
 
-    func streamName() throws -> String { try Topology.load(path: topology).events.publishEndpoint }
+    /// The stream's identity for a sink's position: the swarm and the key that signs the
+    /// monitor's security log, never its endpoint (which a new swarm may reuse).
+    func streamName() throws -> String {
+        let loaded = try Topology.load(path: topology)
+        return "\(loaded.swarmID)/\(hexString(try loaded.monitorCertificate().ed25519PublicKey.bytes))"
+    }
 
     var deadline: Date? { duration.map { Date().addingTimeInterval($0) } }
 }
@@ -73,7 +78,7 @@ struct EventsSink: ParsableCommand {
     @Option(help: "Namespace of the SQLite rows.") var namespace = SQLiteSink.defaultNamespace
     @Option(help: "Append one CloudEvent JSON per line to this file.") var jsonl: String?
     @Option(help: "Run this shell command per event, the event on standard input.") var exec: String?
-    @Option(help: "Position file for --exec (default: <command hash>.position in the current directory).") var state: String?
+    @Option(help: "Position file for --exec (default: swarmbft-sink-<hash of the command and the stream>.position in the current directory).") var state: String?
     @Option(help: "Start from this sequence when the sink has no position yet (default 0: the whole log).") var from: UInt64 = 0
 
     func run() throws {
@@ -86,7 +91,10 @@ struct EventsSink: ParsableCommand {
             } else if let jsonl {
                 sink = try JSONLinesSink(path: jsonl)
             } else {
-                sink = ExecSink(command: exec!, statePath: state ?? "swarmbft-sink-\(hexString(Array(Blake2b.hash256(Array(exec!.utf8)).prefix(6)))).position")
+                // The default position file is per command and per stream: another swarm
+                // piped into the same command starts from its own beginning.
+                let identity = Array((exec! + "\n" + (try stream.streamName())).utf8)
+                sink = ExecSink(command: exec!, statePath: state ?? "swarmbft-sink-\(hexString(Array(Blake2b.hash256(identity).prefix(6)))).position")
             }
         } catch let error as SinkError {
             throw ValidationError(error.description)

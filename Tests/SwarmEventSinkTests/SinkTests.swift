@@ -31,11 +31,57 @@ struct SinkTests {
             #expect(columns == ["id", "key", "value", "namespace", "metadata", "created_at", "updated_at", "accessed_at", "access_count", "ttl", "expires_at"])
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM memory_entries") == 6)
             let keys = try String.fetchAll(db, sql: "SELECT key FROM memory_entries ORDER BY id")
-            #expect(keys == (0 ..< 6).map { "flooding:monitor-\($0)" })
+            #expect(keys == (0 ..< 6).map { "flooding:swarm-1-abc:monitor-\($0)" })
             #expect(try String.fetchAll(db, sql: "SELECT DISTINCT namespace FROM memory_entries") == ["swarm/byzantine/security"])
-            let value = try String.fetchOne(db, sql: "SELECT value FROM memory_entries WHERE key = 'flooding:monitor-2'")!
+            let value = try String.fetchOne(db, sql: "SELECT value FROM memory_entries WHERE key = 'flooding:swarm-1-abc:monitor-2'")!
             #expect(try CloudEvent.decode(Array(value.utf8)).sequenceNumber == 2)
         }
+    }
+
+    @Test("SQLite: two swarms in one database keep their own positions and rows (issue 15, finding 9)")
+    func twoSwarms() throws {
+        let path = TestKit.scratchPath("memory.db")
+        func event(_ sequence: UInt64, swarm: String) -> DeliveredEvent {
+            let cloudEvent = CloudEvent(
+                SecurityEvent(type: "flooding", severity: .critical, subject: "replica-1", summary: "\(swarm) \(sequence)", isFinding: true), sequence: sequence, swarmID: swarm,
+                node: "monitor", timeMicroseconds: 1_000_000)
+            return DeliveredEvent(sequence: sequence, topic: cloudEvent.topic, event: cloudEvent, json: cloudEvent.encoded())
+        }
+        let old = try SQLiteSink(path: path, stream: "swarm-1-abc/aa")
+        try old.write((0 ..< 51).map { event($0, swarm: "swarm-1-abc") })
+        // A new swarm (same endpoints, new swarm id and monitor key) starts at its beginning.
+        let new = try SQLiteSink(path: path, stream: "swarm-2-def/bb")
+        #expect(try new.nextSequence() == nil)
+        try new.write((0 ..< 3).map { event($0, swarm: "swarm-2-def") })
+        let database = try DatabaseQueue(path: path)
+        let rows = try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM memory_entries") }
+        #expect(rows == 54, "rows of one swarm overwrote the other's")
+        #expect(try old.nextSequence() == 51)
+        #expect(try new.nextSequence() == 3)
+    }
+
+    @Test("SQLite: a write lock held by another process is waited out with backoff, never an exit (issue 15, finding 9)")
+    func busyRetried() throws {
+        let path = TestKit.scratchPath("memory.db")
+        let sink = try SQLiteSink(path: path, stream: "swarm-1-abc/aa", busyTimeoutSeconds: 0.05)
+        let holder = try DatabaseQueue(path: path)
+        let locked = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            try? holder.inTransaction(.exclusive) { _ in
+                locked.signal()
+                usleep(1_000_000)
+                return .commit
+            }
+        }
+        thread.start()
+        locked.wait()
+        var runner = SinkRunner()
+        runner.retryDelays.firstMilliseconds = 20
+        try runner.write([delivered(0), delivered(1)], to: sink, stop: { false })
+        #expect(runner.retries > 0, "the lock was never met: the test proves nothing")
+        #expect(try sink.nextSequence() == 2)
+        // Not transient: anything else still stops the sink.
+        #expect(!sink.isTransient(SinkError("disk full")))
     }
 
     @Test("JSON lines: a line cut short by a crash is removed and the sink resumes after the last whole line")
