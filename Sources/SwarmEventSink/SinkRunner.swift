@@ -32,7 +32,7 @@ public struct SinkRunner {
         while true {
             do {
                 return try sink.write(batch)
-            } catch where sink.isTransient(error) && !stop() {
+            } catch  where sink.isTransient(error) && !stop() {
                 retries += 1
                 FileHandle.standardError.write(Data("sink: \(error); retrying in \(delay) ms\n".utf8))
                 retryDelays.sleep(delay)
