@@ -52,6 +52,16 @@ public struct ControlAuthorizer: Sendable {
     }
 }
 
+extension ControlAuthorizer {
+    /// Remembers a nonce accepted before a restart (read back from the security log), so
+    /// that its command replayed now is refused (issue 15, finding 10: nonces were kept in
+    /// memory only). Bounded like the nonces accepted in this run.
+    public mutating func remember(nonce: [UInt8], issuedAtMicroseconds: UInt64) {
+        guard seenNonces.count < Self.maxRememberedNonces || seenNonces[nonce] != nil else { return }
+        seenNonces[nonce] = issuedAtMicroseconds
+    }
+}
+
 /// Why a control command was refused, in words for the security log and the reply.
 public struct ControlRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String

@@ -82,6 +82,8 @@ enum ReplicaEvents {
                 "\(command.kind.name)\(command.kind == .quarantine || command.kind == .release ? " replica \(command.target)" : "") \(accepted ? "applied" : "refused"): \(outcome)",
             details: [
                 "command": .string(command.kind.name), "target": .int(Int64(command.target)), "view": .int(Int64(command.view)), "signer": .string(hexString(command.signer)),
+                // Read back at start (ReplicaSecurity.restoreNonces): a replay after a restart is refused.
+                "nonce": .string(hexString(command.nonce)), "issued_at_us": .int(Int64(clamping: command.issuedAtMicroseconds)),
             ])
     }
 }

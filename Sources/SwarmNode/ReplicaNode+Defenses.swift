@@ -136,6 +136,8 @@ extension ReplicaNode {
         case let .success(authority):
             let (applied, outcome) = try apply(command, authority: authority)
             try security.record(ReplicaEvents.control(command, outcome: outcome, accepted: applied))
+            // Durable before the answer: the record is what refuses a replay after a restart.
+            try security.log.flush()
             try flush()
             answer(applied, outcome)
         }

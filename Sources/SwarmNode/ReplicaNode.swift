@@ -91,6 +91,7 @@ public final class ReplicaNode {
             swarmID: topology.swarmID, replica: id, cluster: configuration.cluster,
             adminKeys: try topology.adminCertificates().map(\.ed25519PublicKey), monitorKey: try topology.monitorCertificate().ed25519PublicKey
         )
+        try security.restoreNonces(nowMicroseconds: ReplicaSecurity.nowMicroseconds())
         if wal.state.isEmpty {
             replica = Replica(configuration: configuration, id: id, crypto: coreCrypto, service: SwarmMemory(limits: MemoryLimits(maxTotalBytes: topology.memoryQuotaBytes)))
         } else {

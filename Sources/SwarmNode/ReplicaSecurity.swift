@@ -29,6 +29,26 @@ final class ReplicaSecurity {
 
     static func nowMicroseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
 
+    /// Reads back the nonces of the control commands this replica accepted within the
+    /// replay window (two windows, to be safe with clocks), from the end of its log: at
+    /// most `maxRememberedNonces` × 2 entries are read, so a long log costs no more.
+    func restoreNonces(nowMicroseconds now: UInt64) throws {
+        let limit = UInt64(ControlAuthorizer.maxRememberedNonces * 2)
+        var index = log.nextIndex > limit ? log.nextIndex - limit : 0
+        while index < log.nextIndex {
+            let entries = try log.entries(from: index, limit: 1_000)
+            guard let last = entries.last else { break }
+            for entry in entries {
+                guard let event = try? CloudEvent.decode(entry.event), event.shortType == "control_applied",
+                    case let .string(nonceHex)? = event.data["nonce"], case let .int(issued)? = event.data["issued_at_us"], issued >= 0,
+                    let nonce = try? bytes(fromHex: nonceHex), now - min(now, UInt64(issued)) < 2 * ControlAuthorizer.replayWindowMicroseconds
+                else { continue }
+                authorizer.remember(nonce: nonce, issuedAtMicroseconds: UInt64(issued))
+            }
+            index = last.index + 1
+        }
+    }
+
     func record(_ event: SecurityEvent) throws {
         let now = Self.nowMicroseconds()
         try log.append(CloudEvent(event, sequence: log.nextIndex, swarmID: swarmID, node: node, timeMicroseconds: now).encoded(), timeMicroseconds: now)

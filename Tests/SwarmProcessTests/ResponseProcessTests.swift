@@ -144,6 +144,13 @@ extension ProcessSuites {
             let frames = SwarmClient.controlCommand(.release, target: 1, cluster: try cluster.topology().cluster, signing: certificate.signing)
             #expect(try adminClient.control(frames).allSatisfy(\.accepted))
             #expect(try adminClient.control(frames).allSatisfy { !$0.accepted && $0.text.contains("replay") })
+            // ... also after a restart (issue 15, finding 10: nonces lived in memory only).
+            cluster.signal(0, SIGTERM)
+            cluster.processes[0]?.waitUntilExit()
+            try cluster.start(0)
+            #expect(cluster.wait(seconds: 10) { (try? adminClient.status(of: 0, timeoutMilliseconds: 500)) != nil }, "replica 0 did not come back")
+            let afterRestart = try adminClient.control(frames).first { $0.replica == 0 }
+            #expect(afterRestart.map { !$0.accepted && $0.text.contains("replay") } == true, "replayed after a restart: \(String(describing: afterRestart))")
             // Evidence that is not evidence is refused, with the reason, and changes no quarantine.
             // (Replica 3 still holds replica 2: when replicas 0 and 1 refused a second quarantine
             // at f = 1, replica 3, which held none, applied it — each replica keeps its own limit.)
