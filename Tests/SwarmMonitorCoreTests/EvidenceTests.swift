@@ -112,3 +112,25 @@ struct FloodingDetectorTests {
         #expect(detector.isFarFuture(vote(2, 12, view: 65).payload) == true, "the view bound stays at 0 + 64")
     }
 }
+
+@Suite("Monitor memory is bounded in bytes")
+struct MonitorMemoryTests {
+    @Test("Validly signed 1 MiB PRE-PREPAREs: the equivocation detector keeps at most its byte budget, and still proves an equivocation in what it keeps")
+    func equivocationBudget() throws {
+        let keys = SimulatedKeys(scheme: .test, replicaCount: 4, clientCount: 1)
+        let configuration = try Configuration(replicaCount: 4)
+        var detector = EquivocationDetector(crypto: keys.verifier, byteBudget: 10 << 20)
+        func proposal(_ sequence: UInt64, fill: UInt8) -> SignedMessage {
+            let request = keys.signRequest(
+                ClientRequest(client: keys.clientKeys[0], requestID: sequence, operation: [UInt8](repeating: fill, count: 1 << 20)), client: 0, cluster: configuration.cluster)
+            let batch = [request]
+            return SignedMessage.sign(
+                .prePrepare(PrePrepare(sender: 1, view: 1, sequence: sequence, digest: batchDigest(of: batch, crypto: keys.verifier), batch: batch)), cluster: configuration.cluster
+            ) { keys.crypto(for: 1).sign($0) }
+        }
+        for sequence in UInt64(1) ... 50 { _ = detector.observe(proposal(sequence, fill: 1)) }
+        #expect(detector.storedBytes <= 10 << 20, "kept \(detector.storedBytes) bytes")
+        let findings = detector.observe(proposal(50, fill: 2))
+        #expect(findings.count == 1, "the latest slot is still remembered and its conflict proven")
+    }
+}
