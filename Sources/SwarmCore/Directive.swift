@@ -76,7 +76,6 @@ public enum ViewChangeReason: String, Sendable, Equatable {
     case requestTimeout = "a request waited longer than the request timeout"
     case newViewTimeout = "no valid NEW-VIEW arrived in time"
     case joinedHigherView = "f + 1 replicas moved to a higher view"
-    case primaryLeftView = "the primary of the view signed a VIEW-CHANGE leaving it"
     case primaryEquivocated = "the primary equivocated"
     case requested = "an operator or monitor requested it"
     case restarted = "it restarted in a view change whose VIEW-CHANGE it had not yet sent"

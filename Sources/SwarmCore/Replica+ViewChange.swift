@@ -57,17 +57,6 @@ extension Replica {
         }
         storeViewChange(message, from: m.sender)
         crossCheckCertificates(m, &out)
-        if status == .normal, m.sender == primary {
-            // The primary has signed that it left its own view. Section 2.5 waits for f + 1
-            // VIEW-CHANGEs so that faulty backups cannot force view changes, but a primary
-            // can stall its view at will anyway, so its word alone is enough; without this,
-            // backups with nothing pending would never time out and the primary would
-            // change view alone for good. Found by the simulator (`--byzantine all` seed
-            // 19571): with one replica down for good, a lagging primary timed out on its
-            // own request while the other two, idle, kept its view and one of them stayed
-            // a sequence behind.
-            startViewChange(to: view + 1, reason: .primaryLeftView, &out)
-        }
         joinHigherViewIfNeeded(&out)
         afterViewChangeArrived(&out)
     }

@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 import Testing
+import SwarmCrypto
 import SwarmEventSink
+import SwarmTopology
 import SwarmEvents
 
 extension ProcessSuites {
@@ -43,7 +45,9 @@ extension ProcessSuites {
             let jsonlArguments = ["events", "sink", "--topology", cluster.topologyPath, "--jsonl", lines]
             var sqliteSink = try spawn(cluster, sqliteArguments, log: cluster.directory + "/sink-sqlite.log")
             var jsonlSink = try spawn(cluster, jsonlArguments, log: cluster.directory + "/sink-jsonl.log")
-            let stream = try cluster.topology().events.publishEndpoint
+            // The sink's stream identity: the swarm and the monitor log's key (never the endpoint).
+            let topology = try cluster.topology()
+            let stream = "\(topology.swarmID)/\(hexString(try topology.monitorCertificate().ed25519PublicKey.bytes))"
             func position() -> UInt64 { (try? SQLiteSink(path: database, stream: stream).nextSequence()).flatMap { $0 } ?? 0 }
 
             #expect(cluster.wait(seconds: 30) { position() >= 2_000 })

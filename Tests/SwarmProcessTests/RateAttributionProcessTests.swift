@@ -41,7 +41,12 @@ extension ProcessSuites {
                 context: context, serverKey: try topology.publicCertificate(of: 1).curvePublicKey, certificate: certificate, maxFrameBytes: 1 << 20)
             try dealer.setSendHighWaterMark(200_000)
             defer { [publisher, dealer].forEach { $0.close() } }
-            usleep(6_000_000)  // the replicas' SUBs reconnect to port 3 with a backoff of up to 5 s
+            // The replicas' SUBs reconnect to port 3 with a backoff of up to 5 s: flood only
+            // once every honest replica hears replica 3's PUB.
+            let hearing = cluster.wait(seconds: 20) {
+                (0 ... 2).allSatisfy { replica in cluster.status(replica)?.connectivity.peers.first { $0.id == 3 }?.hearing == true }
+            }
+            #expect(hearing, "the replicas never connected to replica 3's PUB")
 
             let forged = SignedMessage.withSignature(
                 .commit(Vote(sender: 0, view: 0, sequence: 1, digest: .zero)), cluster: topology.cluster, signature: SodiumRandom.bytes(64)
