@@ -31,6 +31,9 @@ public enum Bench {
             meshOptions.basePort = free
         }
         meshOptions.maxBatchRequests = options.maxBatchRequests
+        // Each lane carries many clients on one connection: the topology lists a gateway
+        // for them (a client's own connection carries only its own identity).
+        meshOptions.gateway = true
         meshOptions.binaryPath = options.binaryPath
         // Generous: a replica may run under a profiler (valgrind starts slowly and needs
         // time to write its profile after SIGTERM).
@@ -44,10 +47,12 @@ public enum Bench {
 
         let topology = mesh.topology
         let certificates = try (0 ..< options.clients).map { try mesh.clientCertificate($0) }
+        let gateway = try mesh.gatewayCertificate()
         let laneCount = min(options.lanes, options.clients)
         let lanes = try (0 ..< laneCount).map { lane in
             try BenchLane(
-                topology: topology, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] }, payloadBytes: options.payloadBytes,
+                topology: topology, connection: gateway, certificates: stride(from: lane, to: options.clients, by: laneCount).map { certificates[$0] },
+                payloadBytes: options.payloadBytes,
                 sendRule: options.sendRule, verifyReplies: options.verifyReplies)
         }
         let start = monotonicNanoseconds() + 200_000_000

@@ -72,8 +72,8 @@ final class BenchLane {
     var result = BenchLaneResult()
 
     init(
-        topology: Topology, certificates: [SecretCertificate], payloadBytes: Int, sendRule: ClientSendRule = .primaryFirst, verifyReplies: Bool = false,
-        retransmitMilliseconds: Int = 1_000, timeoutMilliseconds: Int = 10_000
+        topology: Topology, connection: SecretCertificate, certificates: [SecretCertificate], payloadBytes: Int, sendRule: ClientSendRule = .primaryFirst,
+        verifyReplies: Bool = false, retransmitMilliseconds: Int = 1_000, timeoutMilliseconds: Int = 10_000
     ) throws {
         precondition(!certificates.isEmpty, "a lane drives at least one client")
         self.topology = topology
@@ -89,13 +89,13 @@ final class BenchLane {
         // Request ids start from the clock, as in SwarmClient, so a rerun with the same
         // keys against the same replicas is not taken for a replay.
         let firstRequestID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-        // The connections authenticate with the first client's CURVE key (every client key
-        // is on the replicas' allowlist).
+        // The connections authenticate with the gateway's CURVE key: the topology lists the
+        // clients it may carry.
         for replica in topology.replicas {
             dealers.append(
                 try replica.connectClientDealer(
                     context: context, serverKey: replicaCertificates[Int(replica.id)].curvePublicKey,
-                    certificate: certificates[0], maxFrameBytes: configuration.wireLimits.maxFrameBytes))
+                    certificate: connection, maxFrameBytes: configuration.wireLimits.maxFrameBytes))
         }
         for certificate in certificates {
             let key = ClientKey(bytes: certificate.signing.publicKey.bytes)

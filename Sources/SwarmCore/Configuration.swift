@@ -65,6 +65,14 @@ public struct Configuration: Sendable, Equatable {
     /// evidence, rate penalties, timeout jitter); none of it changes what a quorum is.
     public var protectionLevel: ProtectionLevel
     public var protection: ReplicaProtection { .level(protectionLevel) }
+    /// The client identities whose requests are ordered (certificates in the topology);
+    /// nil admits any (the simulator's default). A request from anyone else is dropped
+    /// and a PRE-PREPARE carrying one refused, so neither a client nor a Byzantine primary
+    /// can fill the pool and the client table with fresh identities (issue 15, finding 3:
+    /// ~150k identities left replicas at ~230 MiB for good, outside the memory quota).
+    public var registeredClients: Set<ClientKey>?
+
+    public func isRegistered(_ client: ClientKey) -> Bool { registeredClients?.contains(client) ?? true }
 
     /// Builds a configuration for `replicaCount` replicas. `faultTolerance` and `quorum`
     /// default to the safe values; asking for a larger f or a smaller quorum is refused,

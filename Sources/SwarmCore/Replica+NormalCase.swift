@@ -23,7 +23,7 @@ extension Replica {
             out.append(.alert(.invalidProposal(primary: m.sender, view: m.view, sequence: m.sequence, reason: "digest does not match the batch")))
             return
         }
-        if let reason = validBatch(m.batch) {
+        if let reason = validBatch(m.batch, proposed: true) {
             metrics.drop(.badRequest)
             out.append(.alert(.invalidProposal(primary: m.sender, view: m.view, sequence: m.sequence, reason: reason)))
             return

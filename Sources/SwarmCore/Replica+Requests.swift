@@ -5,6 +5,10 @@ extension Replica {
     /// reply cache, queues a new one, and a backup forwards it to the primary and starts
     /// its request timer, so that a primary ignoring requests is replaced.
     mutating func onRequest(_ message: SignedMessage, _ request: ClientRequest, _ out: inout [Directive]) {
+        guard configuration.isRegistered(request.client) else {
+            metrics.drop(.unregisteredClient)
+            return
+        }
         if request.readOnly, service.isReadOnly(request.operation) {
             // Read-only optimisation (section 5.1.3): answered from the current state; the
             // client needs q matching replies and otherwise retries as an ordered request.
@@ -77,13 +81,17 @@ extension Replica {
         }
     }
 
-    /// Every request of a proposed batch must be a validly signed, distinct client request.
-    func validBatch(_ batch: [SignedMessage]) -> String? {
+    /// Every request of a proposed batch must be a validly signed, distinct client request;
+    /// a new proposal's also from a registered client. A committed entry is not held to
+    /// registration: q replicas committed it, and a replica must be able to fetch it
+    /// whatever its own list of clients says.
+    func validBatch(_ batch: [SignedMessage], proposed: Bool = false) -> String? {
         guard batch.count <= configuration.maxBatchRequests else { return "batch of \(batch.count) requests over the limit" }
         var seen = Set<ClientKey>()
         for message in batch {
             guard case let .request(request) = message.payload else { return "batch holds a \(message.kind)" }
             guard seen.insert(request.client).inserted else { return "batch holds two requests of one client" }
+            guard !proposed || configuration.isRegistered(request.client) else { return "batch holds a request of an unregistered client" }
             guard authentic(message) else { return "batch holds a request with an invalid client signature" }
         }
         return nil

@@ -210,7 +210,7 @@ public struct ReplicaMetrics: Sendable, Equatable {
         case invalidSignature, wrongCluster, notAReplica, outsideWatermarks, staleView, futureView
         case duplicate, notPrimary, badDigest, badRequest, poolFull, staleRequest
         case changingView, invalidViewChange, invalidNewView, invalidCheckpoint, invalidStateResponse
-        case unexpected, byzantineEquivocation, quarantined
+        case unexpected, byzantineEquivocation, quarantined, unregisteredClient
     }
 
     public var dropped: [DropReason: Int] = [:]

@@ -25,7 +25,8 @@ public final class MonitorProxy {
         self.publishEndpoint = publishEndpoint
         self.captureEndpoint = captureEndpoint
         context = try ZMQContext(ioThreads: 1)
-        let monitors = try topology.observerCertificates()
+        // It republishes the taps: the same readers as a tap (issue 15, finding 6).
+        let monitors = try topology.tapReaderCertificates()
         authenticator = try ZAPAuthenticator(
             context: context, allowlist: [MeshDomain.monitor: Set(monitors.map(\.curvePublicKey))],
             onDenial: { denial in

@@ -32,13 +32,16 @@ final class ReplicaMesh {
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
         replicaByUserID = Dictionary(uniqueKeysWithValues: try publicCertificates.enumerated().map { (try Z85.encode($0.element.curvePublicKey), ReplicaID($0.offset)) })
         let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
+        // The tap carries every request's operation and value: the monitor (and whom the
+        // topology lists in tap_readers) may read it, no client (issue 15, finding 6).
+        let tapReaderCurveKeys = Set(try topology.tapReaderCertificates().map(\.curvePublicKey))
         let log = logger
         authenticator = try ZAPAuthenticator(
             context: context,
             allowlist: [
                 MeshDomain.mesh: replicaCurveKeys,
                 MeshDomain.router: replicaCurveKeys.union(observerCurveKeys),
-                MeshDomain.monitor: replicaCurveKeys.union(observerCurveKeys),
+                MeshDomain.monitor: tapReaderCurveKeys,
             ],
             onDenial: { denial in
                 log.warning("refused a connection with an unknown CURVE key", metadata: ["denial": "\(denial)"])

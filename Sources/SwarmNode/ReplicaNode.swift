@@ -35,6 +35,8 @@ public final class ReplicaNode {
     var replica: Replica<SwarmMemory>
     /// The ROUTER identity each client last used, to route its replies.
     var clientRoutes: [ClientKey: [UInt8]] = [:]
+    /// Which identities each client connection may carry (issue 15, findings 3 and 5).
+    let clientBinding: ClientBinding
     var outbox: [Directive] = []
     var compactPending = false
     /// The state digest the status file last reported, and at which sequence: hashing a
@@ -69,6 +71,7 @@ public final class ReplicaNode {
         self.dataDirectory = dataDirectory
         self.stopping = stopping
         configuration = try topology.configuration()
+        clientBinding = try topology.clientBinding()
         protection = configuration.protection
         rateLimiter = PeerRateLimiter(ratePerSecond: protection.ratePerPeerPerSecond, replicaCount: configuration.replicaCount)
         guard configuration.isReplica(id) else { throw TopologyError("replica \(id) is not in the topology (0..<\(configuration.replicaCount))") }
@@ -195,6 +198,13 @@ public final class ReplicaNode {
                 // A client's connection carries requests only; a replica's message on it is
                 // a forgery or a replay (issue 15, finding 10), dropped before any cost.
                 counters.wrongChannel += 1
+                continue
+            }
+            if replica == nil, case let .request(request) = message.payload, !clientBinding.mayCarry(request.client, onConnection: userID) {
+                // Signed by an identity this connection may not carry: fresh identities
+                // by the thousand, or another client's request resent to take over its
+                // replies. Dropped before any cost; the route stays the owner's.
+                counters.unboundRequests += 1
                 continue
             }
             batch.append(Inbound(message: message, route: replica == nil ? frames[0] : nil, channel: replica))

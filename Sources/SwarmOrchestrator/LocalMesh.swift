@@ -39,6 +39,8 @@ public final class LocalMesh {
         public var timeouts = Topology.Timeouts()
         /// nil keeps the topology default.
         public var maxBatchRequests: Int?
+        /// A gateway certificate carrying every client identity (`TopologyGenerator.gateway`).
+        public var gateway = false
         /// Per replica, the `--misbehave` kind (needs `testMode`).
         public var misbehavior: [Int: Misbehavior] = [:]
         public var logLevel = "warning"
@@ -77,6 +79,7 @@ public final class LocalMesh {
         generator.testMode = options.testMode
         generator.timeouts = options.timeouts
         generator.maxBatchRequests = options.maxBatchRequests
+        generator.gateway = options.gateway
         topology = try generator.write(to: directory)
     }
 
@@ -126,6 +129,11 @@ public final class LocalMesh {
 
     public func clientCertificate(_ index: Int) throws -> SecretCertificate {
         try CertificateFile.readSecret(path: clientSecretPath(index))
+    }
+
+    /// The gateway's secret certificate (with `Options.gateway`).
+    public func gatewayCertificate() throws -> SecretCertificate {
+        try CertificateFile.readSecret(path: directory + "/keys/gateway-0.key_secret")
     }
 
     // MARK: Processes

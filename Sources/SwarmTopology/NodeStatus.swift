@@ -96,10 +96,13 @@ public struct NodeCounters: Sendable, Codable {
     public var rateLimited = 0
     /// A replica's message on a client's connection: dropped unverified.
     public var wrongChannel = 0
+    /// A request signed by an identity its connection may not carry (`ClientBinding`):
+    /// dropped unverified.
+    public var unboundRequests = 0
     public var executedRequests = 0
 
     enum CodingKeys: String, CodingKey {
-        case framesReceived, framesSent, malformedFrames, sendDrops, unroutableReplies, rateLimited, wrongChannel, executedRequests
+        case framesReceived, framesSent, malformedFrames, sendDrops, unroutableReplies, rateLimited, wrongChannel, unboundRequests, executedRequests
     }
 
     /// Status files written before a counter existed still decode (it reads 0).
@@ -112,6 +115,7 @@ public struct NodeCounters: Sendable, Codable {
         unroutableReplies = try container.decodeIfPresent(Int.self, forKey: .unroutableReplies) ?? 0
         rateLimited = try container.decodeIfPresent(Int.self, forKey: .rateLimited) ?? 0
         wrongChannel = try container.decodeIfPresent(Int.self, forKey: .wrongChannel) ?? 0
+        unboundRequests = try container.decodeIfPresent(Int.self, forKey: .unboundRequests) ?? 0
         executedRequests = try container.decodeIfPresent(Int.self, forKey: .executedRequests) ?? 0
     }
 }

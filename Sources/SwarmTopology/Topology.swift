@@ -73,6 +73,13 @@ public struct Topology: Codable, Sendable {
     public var clientKeys: String
     /// A directory of public certificates allowed to issue `swarmbft admin` commands.
     public var adminKeys: String
+    /// Connections allowed to carry the requests of identities other than their own
+    /// (a bench driver, an agent gateway): each names the identities it may carry
+    /// (Topology+Access.swift).
+    public var gateways: [GatewayEntry]
+    /// A directory of public certificates that may read the replicas' taps besides the
+    /// monitor (nil: the monitor alone). The tap carries every request's operation.
+    public var tapReaders: String?
     /// Where the monitor serves the security event stream.
     public var events: EventsEntry
     public var replicas: [ReplicaEntry]
@@ -114,7 +121,7 @@ public struct Topology: Codable, Sendable {
         case swarmID = "swarm_id", clusterID = "cluster_id", epoch, protectionLevel = "protection_level", testMode = "test_mode"
         case checkpointInterval = "checkpoint_interval", watermarkWindow = "watermark_window", maxBatchRequests = "max_batch_requests"
         case memoryQuotaBytes = "memory_quota_bytes", stateChunkBytes = "state_chunk_bytes"
-        case timeouts, clientKeys = "client_keys", adminKeys = "admin_keys", events, replicas
+        case timeouts, clientKeys = "client_keys", adminKeys = "admin_keys", gateways, tapReaders = "tap_readers", events, replicas
     }
 
     /// The directory the topology file lives in; certificate paths are relative to it.
@@ -123,7 +130,7 @@ public struct Topology: Codable, Sendable {
     public init(
         swarmID: String, clusterID: String, epoch: UInt64 = 1, protectionLevel: ProtectionLevel = .standard, testMode: Bool = false, checkpointInterval: UInt64 = 128,
         watermarkWindow: UInt64 = 512, maxBatchRequests: Int = 256, memoryQuotaBytes: Int = 256 << 20, stateChunkBytes: Int = 1 << 20, timeouts: Timeouts = Timeouts(),
-        clientKeys: String = "clients", adminKeys: String = "admins",
+        clientKeys: String = "clients", adminKeys: String = "admins", gateways: [GatewayEntry] = [], tapReaders: String? = nil,
         events: EventsEntry? = nil, replicas: [ReplicaEntry]
     ) {
         self.swarmID = swarmID
@@ -139,6 +146,8 @@ public struct Topology: Codable, Sendable {
         self.timeouts = timeouts
         self.clientKeys = clientKeys
         self.adminKeys = adminKeys
+        self.gateways = gateways
+        self.tapReaders = tapReaders
         self.events = events ?? Topology.defaultEvents(replicas)
         self.replicas = replicas
     }
@@ -166,6 +175,8 @@ public struct Topology: Codable, Sendable {
         timeouts = try container.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? Timeouts()
         clientKeys = try container.decodeIfPresent(String.self, forKey: .clientKeys) ?? "clients"
         adminKeys = try container.decodeIfPresent(String.self, forKey: .adminKeys) ?? "admins"
+        gateways = try container.decodeIfPresent([GatewayEntry].self, forKey: .gateways) ?? []
+        tapReaders = try container.decodeIfPresent(String.self, forKey: .tapReaders)
         replicas = try container.decode([ReplicaEntry].self, forKey: .replicas)
         events = try container.decodeIfPresent(EventsEntry.self, forKey: .events) ?? Topology.defaultEvents(replicas)
     }
@@ -185,6 +196,8 @@ public struct Topology: Codable, Sendable {
         try container.encode(timeouts, forKey: .timeouts)
         try container.encode(clientKeys, forKey: .clientKeys)
         try container.encode(adminKeys, forKey: .adminKeys)
+        if !gateways.isEmpty { try container.encode(gateways, forKey: .gateways) }
+        try container.encodeIfPresent(tapReaders, forKey: .tapReaders)
         try container.encode(events, forKey: .events)
         try container.encode(replicas, forKey: .replicas)
     }
@@ -242,7 +255,12 @@ public struct Topology: Codable, Sendable {
         guard FileManager.default.fileExists(atPath: resolve(events.certificate)) else {
             throw TopologyError("events.certificate: \(resolve(events.certificate)) does not exist")
         }
-        do { _ = try configuration() } catch { throw TopologyError("replicas: \(error)") }
+        for (index, gateway) in gateways.enumerated() {
+            guard FileManager.default.fileExists(atPath: resolve(gateway.certificate)) else {
+                throw TopologyError("gateways[\(index)].certificate: \(resolve(gateway.certificate)) does not exist")
+            }
+        }
+        do { _ = try configuration() } catch let error as TopologyError { throw error } catch { throw TopologyError("replicas: \(error)") }
     }
 
     public static func validSwarmID(_ id: String) -> Bool {
@@ -265,7 +283,7 @@ public struct Topology: Codable, Sendable {
         guard memoryQuotaBytes >= 0, memoryQuotaBytes <= limits.maxSnapshotBytes / 2 else {
             throw TopologyError("memory_quota_bytes \(memoryQuotaBytes) must be between 0 and \(limits.maxSnapshotBytes / 2) (half the largest state a replica restores)")
         }
-        return try Configuration(
+        var configuration = try Configuration(
             replicaCount: replicas.count,
             cluster: cluster,
             checkpointInterval: checkpointInterval,
@@ -280,6 +298,8 @@ public struct Topology: Codable, Sendable {
             wireLimits: limits,
             protectionLevel: protectionLevel
         )
+        configuration.registeredClients = try registeredClients()
+        return configuration
     }
 
     public func publicCertificate(of replica: UInt32) throws -> PublicCertificate {
@@ -321,11 +341,12 @@ public struct Topology: Codable, Sendable {
         try publicCertificates(in: clientKeys, field: "client_keys")
     }
 
-    /// Everyone who may watch the swarm besides the replicas: clients, admins and the
-    /// monitor. They may read the taps, the event stream and a monitor proxy, and reach a
-    /// replica's ROUTER (what they may do there is checked per frame).
+    /// Everyone who may reach the swarm besides the replicas: clients, gateways, admins
+    /// and the monitor. They may read the event stream and reach a replica's ROUTER (what
+    /// they may do there is checked per frame and per connection: `ClientBinding`); the
+    /// taps are for `tapReaderCertificates()` alone.
     public func observerCertificates() throws -> [PublicCertificate] {
-        try clientCertificates() + adminCertificates() + [monitorCertificate()]
+        try clientCertificates() + gatewayCertificates() + adminCertificates() + [monitorCertificate()]
     }
 
     /// Public certificates of the operators allowed to issue `swarmbft admin` commands.

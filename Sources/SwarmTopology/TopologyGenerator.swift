@@ -25,6 +25,9 @@ public struct TopologyGenerator: Sendable {
     public var timeouts = Topology.Timeouts()
     /// nil keeps the topology default.
     public var maxBatchRequests: Int?
+    /// Also a gateway certificate (`keys/gateway-0.key`) listed as carrying every client
+    /// identity in `clients/`: a bench driver multiplexes many clients on one connection.
+    public var gateway = false
 
     public init() {}
 
@@ -58,6 +61,10 @@ public struct TopologyGenerator: Sendable {
         var topology = Topology(
             swarmID: id, clusterID: cluster, protectionLevel: protectionLevel, testMode: testMode, timeouts: timeouts, events: events, replicas: entries)
         if let maxBatchRequests { topology.maxBatchRequests = maxBatchRequests }
+        if gateway {
+            try CertificateFile.write(SecretCertificate.generate(name: "gateway-0"), directory: keys)
+            topology.gateways = [Topology.GatewayEntry(certificate: "keys/gateway-0.key", identities: "clients")]
+        }
         let path = directory + "/topology.yaml"
         try topology.yaml().write(toFile: path, atomically: true, encoding: .utf8)
         return try Topology.load(path: path)

@@ -10,8 +10,12 @@ struct Harness {
     let keys: SimulatedKeys
     var replicas: [Replica<SwarmMemory>]
 
-    init(replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, stateChunkBytes: Int = 1 << 20, protectionLevel: ProtectionLevel = .standard) throws {
-        configuration = try Configuration(
+    /// `registeredClients`: the indices of the clients the configuration registers (nil: any).
+    init(
+        replicaCount: Int = 4, checkpointInterval: UInt64 = 4, watermarkWindow: UInt64 = 8, stateChunkBytes: Int = 1 << 20, protectionLevel: ProtectionLevel = .standard,
+        registeredClients: [Int]? = nil
+    ) throws {
+        var configuration = try Configuration(
             replicaCount: replicaCount,
             cluster: ClusterBinding(clusterName: "unit", epoch: 1),
             checkpointInterval: checkpointInterval,
@@ -25,7 +29,8 @@ struct Harness {
             protectionLevel: protectionLevel
         )
         let keys = SimulatedKeys(scheme: .test, replicaCount: replicaCount, clientCount: 4)
-        let configuration = self.configuration
+        configuration.registeredClients = registeredClients.map { Set($0.map { keys.clientKeys[$0] }) }
+        self.configuration = configuration
         self.keys = keys
         replicas = (0 ..< replicaCount).map { Replica(configuration: configuration, id: ReplicaID($0), crypto: keys.crypto(for: ReplicaID($0)), service: SwarmMemory()) }
     }

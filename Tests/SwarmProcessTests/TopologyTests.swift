@@ -3,6 +3,7 @@ import Testing
 import SwarmCrypto
 import SwarmNode
 import SwarmTopology
+import SwarmWire
 import SwarmTestKit
 
 @Suite("Topology files", .serialized)
@@ -44,6 +45,35 @@ struct TopologyTests {
         let first = try one.topology(), second = try two.topology()
         #expect(first.clusterID != second.clusterID, "both topologies bind \(first.clusterID)")
         #expect(first.clusterID.hasPrefix("swarmbft-4-") && first.clusterID.utf8.count <= 64)
+    }
+
+    @Test("A client's connection carries its own identity only; a listed gateway carries the identities it lists; a stranger's key nothing (issue 15, finding 3)")
+    func clientBinding() throws {
+        let directory = TestKit.scratchPath("binding")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var generator = TopologyGenerator()
+        generator.clientCount = 3
+        generator.gateway = true
+        let topology = try generator.write(to: directory)
+        let binding = try topology.clientBinding()
+        let clients = try (0 ..< 3).map { try CertificateFile.readSecret(path: directory + "/keys/client-\($0).key_secret") }
+        let gateway = try CertificateFile.readSecret(path: directory + "/keys/gateway-0.key_secret")
+        func identity(_ certificate: SecretCertificate) -> ClientKey { ClientKey(bytes: certificate.signing.publicKey.bytes) }
+        func connection(_ certificate: SecretCertificate) throws -> String { try Z85.encode(certificate.curve.publicKey) }
+        for (index, client) in clients.enumerated() {
+            for (other, carried) in clients.enumerated() {
+                #expect(binding.mayCarry(identity(carried), onConnection: try connection(client)) == (index == other))
+            }
+            #expect(binding.mayCarry(identity(client), onConnection: try connection(gateway)))
+        }
+        #expect(!binding.mayCarry(identity(gateway), onConnection: try connection(gateway)), "the gateway carries what it lists, not itself")
+        #expect(!binding.mayCarry(identity(clients[0]), onConnection: nil))
+        let stranger = SecretCertificate.generate(name: "stranger")
+        #expect(!binding.mayCarry(identity(stranger), onConnection: try connection(stranger)))
+        #expect(try topology.configuration().registeredClients == Set(clients.map(identity)))
+        // The gateway reaches the ROUTERs; the taps are the monitor's alone.
+        #expect(try topology.observerCertificates().contains { $0.curvePublicKey == gateway.curve.publicKey })
+        #expect(try topology.tapReaderCertificates().map(\.curvePublicKey) == [try topology.monitorCertificate().curvePublicKey])
     }
 
     @Test("Bad topologies are refused with the field named")
