@@ -9,7 +9,7 @@ import ZeroMQ
 
 /// Why a client operation failed.
 public struct ClientError: Error, CustomStringConvertible, Equatable {
-    public enum Code: String, Sendable { case timeout, rejected, notAuthorised, malformed, configuration }
+    public enum Code: String, Sendable { case timeout, rejected, notAuthorised, malformed, configuration, tooLarge }
     public let code: Code
     public let description: String
     init(_ code: Code, _ description: String) {
@@ -116,6 +116,11 @@ public final class SwarmClient {
     /// Runs one request through the client rule: sends what it says, feeds it every reply
     /// and tick, and returns the result it accepts.
     func awaitReplies(_ operation: [UInt8], readOnly: Bool, timeoutMilliseconds: Int) throws -> [UInt8] {
+        // A REQUEST over the wire limit does not decode at any replica, so nobody could
+        // answer it: refuse it here at once rather than time out (docs/wire-protocol.md §4).
+        guard operation.count <= configuration.wireLimits.maxOperationBytes else {
+            throw ClientError(.tooLarge, "the operation is \(operation.count) bytes; a request carries at most \(configuration.wireLimits.maxOperationBytes)")
+        }
         let start = monotonicMilliseconds()
         func now() -> UInt64 { UInt64(max(0, monotonicMilliseconds() - start)) }
         let cluster = configuration.cluster, signing = self.signing
