@@ -34,6 +34,7 @@ public enum Bench {
         // Each lane carries many clients on one connection: the topology lists a gateway
         // for them (a client's own connection carries only its own identity).
         meshOptions.gateway = true
+        meshOptions.dieWithParent = true
         meshOptions.binaryPath = options.binaryPath
         // Generous: a replica may run under a profiler (valgrind starts slowly and needs
         // time to write its profile after SIGTERM).

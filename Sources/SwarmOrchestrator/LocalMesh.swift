@@ -41,6 +41,10 @@ public final class LocalMesh {
         public var maxBatchRequests: Int?
         /// A gateway certificate carrying every client identity (`TopologyGenerator.gateway`).
         public var gateway = false
+        /// The replicas get SIGTERM when this process dies (`ParentWatch`). Only for a
+        /// mesh started and restarted from one long-lived thread: the kernel signals when
+        /// the thread that spawned the child ends, not the process.
+        public var dieWithParent = false
         /// Per replica, the `--misbehave` kind (needs `testMode`).
         public var misbehavior: [Int: Misbehavior] = [:]
         public var logLevel = "warning"
@@ -166,6 +170,7 @@ public final class LocalMesh {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
+        if options.dieWithParent { process.environment = ParentWatch.childEnvironment() }
         try process.run()
         processes[replica] = process
     }

@@ -59,6 +59,7 @@ public final class SwarmRun {
         meshOptions.testMode = options.attack != nil
         meshOptions.basePort = LocalMesh.freeBasePort(candidates: stride(from: 17_100, to: 60_000, by: 1_000)) ?? 17_100
         if let attack = options.attack { meshOptions.misbehavior = [Self.attacker(of: attack, replicaCount: options.replicaCount): attack] }
+        meshOptions.dieWithParent = true
         mesh = try LocalMesh(directory: options.directory, options: meshOptions)
     }
 
@@ -67,6 +68,7 @@ public final class SwarmRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mesh.binaryPath)
         process.arguments = ["monitor", "--topology", mesh.topologyPath, "--data-dir", monitorDirectory]
+        process.environment = ParentWatch.childEnvironment()
         FileManager.default.createFile(atPath: monitorLogPath, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: monitorLogPath)
         process.standardError = FileHandle(forWritingAtPath: monitorLogPath)

@@ -1,3 +1,5 @@
 import ArgumentParser
+import SwarmOrchestrator
 
+ParentWatch.armFromEnvironment()
 SwarmBFTCommand.main()

@@ -32,6 +32,41 @@ extension ProcessSuites {
             #expect((last["replicas"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "normal" } == true)
         }
 
+        /// The processes whose command line names `directory` (the replicas and monitor of one run).
+        func processes(under directory: String) -> [Int32] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(Int32.init).filter { pid in
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                let arguments = String(decoding: data, as: UTF8.self).split(separator: "\0")
+                return arguments.first?.hasSuffix("swarmbft") == true && arguments.contains { $0.hasPrefix(directory) } && arguments.dropFirst().first != "up"
+            }
+        }
+
+        @Test("A killed up takes its replicas and monitor with it (issue 15, finding 10)")
+        func upChildrenDieWithIt() throws {
+            let directory = temporaryDirectory("up-killed")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let up = Process()
+            up.executableURL = URL(fileURLWithPath: TestKit.swarmbftBinary())
+            up.arguments = ["up", "--duration", "120", "--json", "--data-dir", directory]
+            up.standardOutput = FileHandle.nullDevice
+            up.standardError = FileHandle.nullDevice
+            try up.run()
+            defer { for pid in processes(under: directory) { kill(pid, SIGKILL) } }
+            var children: [Int32] = []
+            let started = Date()
+            while children.count < 5, Date().timeIntervalSince(started) < 60 {
+                usleep(200_000)
+                children = processes(under: directory)
+            }
+            #expect(children.count == 5, "expected 4 replicas and a monitor under \(directory), found \(children.count)")
+            kill(up.processIdentifier, SIGKILL)
+            up.waitUntilExit()
+            let killed = Date()
+            while !processes(under: directory).isEmpty, Date().timeIntervalSince(killed) < 20 { usleep(200_000) }
+            #expect(processes(under: directory).isEmpty, "still running after up was killed: \(processes(under: directory))")
+        }
+
         @Test("up --attack equivocate: the offender is named with evidence within one view")
         func upAttack() throws {
             let directory = temporaryDirectory("up-attack")
