@@ -50,6 +50,14 @@ public final class EventSubscriber {
     /// Live events held while catching up; beyond this they are dropped and re-fetched.
     let holdLimit = 20_000
 
+    /// Whether the catch-up connection's CURVE handshake with the monitor happened: a
+    /// consumer whose key the monitor refuses, or who pinned a key that is not the
+    /// monitor's, or whose monitor is not running, hears nothing at all, and must be told
+    /// so rather than wait in silence (issue 15, finding 10).
+    public enum Connection: Sendable, Equatable { case connecting, connected, refused }
+    public private(set) var connection = Connection.connecting
+    let handshakes: SocketMonitor
+
     public init(context: ZMQContext, endpoints: Endpoints, curve: (secretKey: [UInt8], publicKey: [UInt8], serverKey: [UInt8])?, from: UInt64?) throws {
         subscriber = try context.makeSocket(.sub)
         dealer = try context.makeSocket(.dealer)
@@ -60,6 +68,7 @@ public final class EventSubscriber {
         try subscriber.setReceiveHighWaterMark(100_000)
         try subscriber.subscribe(prefix: Array(CloudEvent.topicPrefix.utf8))
         try subscriber.connect(endpoints.publish)
+        handshakes = try dealer.monitor(endpoint: "inproc://event-subscriber-\(UInt64.random(in: 0 ... .max))", events: [.handshakeFailedAuth, .handshakeSucceeded])
         try dealer.connect(endpoints.catchup)
         lastActivityMilliseconds = monotonicMilliseconds()
         if let from {
@@ -72,6 +81,7 @@ public final class EventSubscriber {
 
     /// Closes both sockets (idempotent); the context cannot terminate while they are open.
     public func close() {
+        _ = handshakes.close()
         subscriber.close()
         dealer.close()
     }
@@ -93,6 +103,9 @@ public final class EventSubscriber {
             guard now < deadline else { return nil }
             var items = [PollItem(socket: subscriber, events: .pollIn), PollItem(socket: dealer, events: .pollIn)]
             _ = try ZMQ.poll(&items, timeoutMilliseconds: Int(min(deadline - now, 200)))
+            while let event = try? handshakes.receive(timeoutMilliseconds: 0) {
+                connection = event.kind == .handshakeSucceeded ? .connected : .refused
+            }
             while let received = try dealer.receivePeerMessage(maxFrames: 4) {
                 if case let .frames(frames, _) = received { try handleCatchup(frames) } else { malformed += 1 }
             }

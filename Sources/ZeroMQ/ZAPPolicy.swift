@@ -14,6 +14,15 @@ public struct ZAPDenial: Sendable, Hashable {
     public let reason: String
 }
 
+extension ZAPDenial: CustomStringConvertible {
+    /// For logs: the key as Z85 (what certificate files and `swarmbft keygen` show), never
+    /// a list of decimal bytes.
+    public var description: String {
+        let key = publicKey.map { (try? ZMQ.z85Encode($0)) ?? "\($0.count) bytes" } ?? "none"
+        return "\(mechanism) key \(key) from \(address.isEmpty ? "?" : address) on \(domain.isEmpty ? "?" : domain): \(reason)"
+    }
+}
+
 /// How many ZAP requests one domain accepted and denied since the authenticator started.
 public struct ZAPCounts: Sendable, Hashable {
     public var accepted: Int = 0

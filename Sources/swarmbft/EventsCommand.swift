@@ -19,6 +19,7 @@ struct StreamOptions: ParsableArguments {
     @Option(help: "Secret certificate of an allowlisted key (default: keys/client-0.key_secret beside the topology).") var key: String?
     @Option(help: "Stop after this many seconds (default: until SIGTERM or Ctrl-C).") var duration: Double?
     @Option(help: "Stop after this many events.") var count: Int?
+    @Option(help: "Give up when the monitor has not answered within this many seconds (0: wait for ever).") var connectTimeout = 10.0
 
     func subscriber(context: ZMQContext, from: UInt64?) throws -> EventSubscriber {
         let loaded = try Topology.load(path: topology)
@@ -37,6 +38,29 @@ struct StreamOptions: ParsableArguments {
     }
 
     var deadline: Date? { duration.map { Date().addingTimeInterval($0) } }
+
+    /// A refused key, a stopped monitor or a wrong pinned key all look like silence on a
+    /// SUB socket; the catch-up connection's handshake tells them apart from a quiet swarm.
+    /// Throws when the monitor refused the key, or (`patient` false) when nothing answered
+    /// within `connectTimeout`.
+    func checkConnection(_ subscriber: EventSubscriber, since start: Date, patient: Bool = false) throws {
+        let loaded = try Topology.load(path: topology)
+        let endpoint = loaded.events.catchupEndpoint
+        switch subscriber.connection {
+        case .connected:
+            return
+        case .refused:
+            let certificate = try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/client-0.key_secret"))
+            throw ValidationError(
+                "the monitor at \(endpoint) refused this key (CURVE \(try Z85.encode(certificate.curve.publicKey))): it must be in the topology's client_keys or admin_keys, a gateway's, or the monitor's own"
+            )
+        case .connecting:
+            guard !patient, connectTimeout > 0, Date().timeIntervalSince(start) > connectTimeout else { return }
+            throw ValidationError(
+                "no answer from the event stream at \(endpoint) within \(connectTimeout) s: is the monitor running, and is events.certificate in \(topology) the running monitor's key?"
+            )
+        }
+    }
 }
 
 struct EventsTail: ParsableCommand {
@@ -54,8 +78,11 @@ struct EventsTail: ParsableCommand {
         defer { subscriber.close(); context.terminate() }
         let deadline = stream.deadline
         var printed = 0
+        let started = Date()
         while stopRequested == 0, deadline.map({ Date() < $0 }) ?? true, stream.count.map({ printed < $0 }) ?? true {
-            guard let delivered = try subscriber.next(timeoutMilliseconds: 200) else { continue }
+            let next = try subscriber.next(timeoutMilliseconds: 200)
+            try stream.checkConnection(subscriber, since: started)
+            guard let delivered = next else { continue }
             guard (delivered.event.severityLevel ?? .info) >= threshold else { continue }
             printed += 1
             if json {
@@ -107,7 +134,12 @@ struct EventsSink: ParsableCommand {
         var runner = SinkRunner()
         let deadline = stream.deadline
         FileHandle.standardError.write(Data("sink: resuming at sequence \(start)\n".utf8))
-        try runner.run(subscriber: subscriber, sink: sink, count: stream.count) { stopRequested != 0 || deadline.map { Date() >= $0 } ?? false }
+        // A refused key ends the sink with the reason; a monitor not (yet) running does
+        // not: a sink is a service that waits for its stream.
+        try runner.run(subscriber: subscriber, sink: sink, count: stream.count) {
+            stopRequested != 0 || deadline.map { Date() >= $0 } ?? false || subscriber.connection == .refused
+        }
+        try stream.checkConnection(subscriber, since: Date(), patient: true)
         let next = try sink.nextSequence().map(String.init) ?? "-"
         print(
             "sink: wrote \(runner.written) events; next sequence \(next); \(subscriber.catchups) catch-ups, \(subscriber.duplicatesDropped) duplicates dropped, \(subscriber.prunedSkipped) pruned sequences skipped"
