@@ -73,6 +73,9 @@ public struct Configuration: Sendable, Equatable {
     public var registeredClients: Set<ClientKey>?
 
     public func isRegistered(_ client: ClientKey) -> Bool { registeredClients?.contains(client) ?? true }
+    /// The identities whose `OrderedControl` requests take effect (the topology's admin
+    /// keys); from anyone else such a request executes as a refusal.
+    public var adminClients: Set<ClientKey> = []
 
     /// Builds a configuration for `replicaCount` replicas. `faultTolerance` and `quorum`
     /// default to the safe values; asking for a larger f or a smaller quorum is refused,

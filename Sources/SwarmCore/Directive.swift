@@ -70,6 +70,8 @@ public enum Alert: Sendable, Equatable {
     case quarantine(ReplicaID, QuarantineOutcome, cause: QuarantineCause)
     /// Equivocation proven, but the protection level records evidence only.
     case evidenceRecorded(SignedSlot)
+    /// An admin's ordered release took effect at this sequence.
+    case released(ReplicaID)
 }
 
 public enum ViewChangeReason: String, Sendable, Equatable {

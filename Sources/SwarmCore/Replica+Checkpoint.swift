@@ -5,7 +5,7 @@ extension Replica {
     /// snapshot is kept until the checkpoint is stable, for state transfer.
     mutating func takeCheckpoint(_ sequence: SequenceNumber, _ out: inout [Directive]) {
         precondition(sequence == lastExecuted, "a checkpoint is of the state just after `sequence`")
-        let snapshot = ReplicaSnapshot.encode(clients: clients, service: service)
+        let snapshot = ReplicaSnapshot.encode(clients: clients, service: service, orderedQuarantine: orderedQuarantine)
         let manifest = stateManifest(of: snapshot)
         let digest = stateDigest(of: manifest)
         ownCheckpoints[sequence] = OwnCheckpoint(digest: digest, manifest: manifest, snapshot: snapshot)

@@ -51,8 +51,11 @@ extension Replica {
     /// How many ticks one timeout jitter draw lasts.
     static var jitterPeriodTicks: Int { 100 }
 
-    /// Starts ignoring every message signed by `replica`. A quarantined primary is
-    /// replaced at once (a view change), since it will not be heard from again.
+    /// Starts ignoring every message signed by `replica`, at this replica only: what
+    /// verified evidence does (and a wave-1 quarantine file carried over). An admin's
+    /// quarantine is ordered instead (`OrderedControl`), so that every correct replica
+    /// applies the same one. A quarantined primary is replaced at once (a view change),
+    /// since it will not be heard from again.
     public mutating func quarantine(_ replica: ReplicaID) -> (outcome: QuarantineOutcome, directives: [Directive]) {
         var out: [Directive] = []
         let outcome = quarantine(replica, cause: .order, &out)
@@ -89,9 +92,10 @@ extension Replica {
             outcome = .notAReplica
         } else if replica == id {
             outcome = .refusedSelf
-        } else if quarantined.contains(replica) {
+        } else if provenQuarantine.contains(replica) {
             return .alreadyQuarantined
-        } else if quarantined.count >= configuration.faultTolerance {
+        } else if provenQuarantine.count >= configuration.faultTolerance {
+            // Proof beats order: an ordered quarantine gives way to a proven one (below).
             outcome = .refusedLimit
         } else {
             outcome = .quarantined
@@ -100,17 +104,70 @@ extension Replica {
             out.append(.alert(.quarantine(replica, outcome, cause: cause)))
             return outcome
         }
-        quarantined.insert(replica)
-        out.append(.persist(.quarantined(quarantined.sorted())))
+        provenQuarantine.insert(replica)
+        out.append(.persist(.quarantined(provenQuarantine.sorted())))
         out.append(.alert(.quarantine(replica, outcome, cause: cause)))
+        refreshQuarantine()
         if replica == primary, status == .normal { startViewChange(to: view + 1, reason: .requested, &out) }
         return outcome
     }
 
-    /// Hears `replica` again.
+    /// Hears `replica` again, at this replica only (an admin's release is ordered).
     public mutating func release(_ replica: ReplicaID) -> (released: Bool, directives: [Directive]) {
-        guard quarantined.remove(replica) != nil else { return (false, []) }
-        return (true, [.persist(.quarantined(quarantined.sorted()))])
+        guard provenQuarantine.remove(replica) != nil else { return (false, []) }
+        refreshQuarantine()
+        return (true, [.persist(.quarantined(provenQuarantine.sorted()))])
+    }
+
+    /// The replicas ignored: the proven ones, then the ordered ones in id order, never
+    /// this replica, at most f in all (a replica an order names may be one this replica
+    /// proved, or itself: every replica executes the same order).
+    mutating func refreshQuarantine() {
+        var effective = provenQuarantine.filter { $0 != id }
+        for replica in orderedQuarantine.sorted() where replica != id && effective.count < configuration.faultTolerance {
+            effective.insert(replica)
+        }
+        quarantined = effective
+        quarantineChanged = false
+    }
+
+    /// After a handler: applies what ordered controls it executed, and replaces a primary
+    /// that is now quarantined, as a proven quarantine does.
+    mutating func settleQuarantine(_ out: inout [Directive]) {
+        guard quarantineChanged else { return }
+        refreshQuarantine()
+        if quarantined.contains(primary), status == .normal { startViewChange(to: view + 1, reason: .requested, &out) }
+    }
+
+    /// Executes an ordered control (in sequence, like a request): its effect is
+    /// replicated state, and its result the same text at every correct replica.
+    mutating func executeOrdered(_ control: OrderedControl, by client: ClientKey, sequence: SequenceNumber, recovered: Bool, _ out: inout [Directive]) -> [UInt8] {
+        func text(_ words: String) -> [UInt8] { Array(words.utf8) }
+        // A restart re-executes the log: what it decided was recorded the first time.
+        func alert(_ alert: Alert) { if !recovered { out.append(.alert(alert)) } }
+        guard configuration.adminClients.contains(client) else { return text("refused: the signer is not an admin key") }
+        switch control {
+        case let .quarantine(target):
+            guard configuration.isReplica(target) else { return text("refused: no replica \(target)") }
+            guard !orderedQuarantine.contains(target) else { return text("replica \(target) is already quarantined") }
+            guard orderedQuarantine.count < configuration.faultTolerance else {
+                alert(.quarantine(target, .refusedLimit, cause: .order))
+                return text(
+                    "refused: at most f = \(configuration.faultTolerance) replicas are quarantined by order, and \(orderedQuarantine.sorted().map(String.init).joined(separator: ", ")) are"
+                )
+            }
+            orderedQuarantine.insert(target)
+            quarantineChanged = true
+            alert(.quarantine(target, .quarantined, cause: .order))
+            return text("replica \(target) is quarantined by every correct replica from sequence \(sequence)")
+        case let .release(target):
+            let ordered = orderedQuarantine.remove(target) != nil
+            let proven = provenQuarantine.remove(target) != nil
+            if proven { out.append(.persist(.quarantined(provenQuarantine.sorted()))) }
+            quarantineChanged = true
+            if ordered || proven { alert(.released(target)) }
+            return text(ordered ? "replica \(target) is released from sequence \(sequence)" : "replica \(target) was not quarantined by order; released where proven")
+        }
     }
 
     /// Someone (a monitor, an operator; `requester` names them) suspects the primary of

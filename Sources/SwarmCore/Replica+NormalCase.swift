@@ -212,7 +212,12 @@ extension Replica {
                 }
                 continue
             }
-            let result = service.execute(request.operation, client: request.client)
+            let result =
+                if let control = OrderedControl.decode(request.operation) {
+                    executeOrdered(control, by: request.client, sequence: m.sequence, recovered: recovered, &out)
+                } else {
+                    service.execute(request.operation, client: request.client)
+                }
             clients[request.client] = ClientRecord(lastRequestID: request.requestID, lastResult: result)
             pool.executed(client: request.client, requestID: request.requestID)
             ran.append(request)

@@ -46,6 +46,7 @@ extension Replica {
         let proven = provenThisMessage
         provenThisMessage.removeAll()
         for evidence in proven { act(on: evidence, cause: .ownEvidence, &out) }
+        settleQuarantine(&out)
         return out
     }
 
@@ -74,6 +75,7 @@ extension Replica {
             retransmit(&out)
             nextRetransmitTick = now + configuration.retransmitTicks
         }
+        settleQuarantine(&out)
         return out
     }
 

@@ -17,7 +17,7 @@ extension Replica {
         }
         guard durable.view <= headroom else { throw ServiceError("durable view \(durable.view) is beyond any view a replica can reach") }
         if let checkpoint = durable.stable {
-            let decoded: (clients: [ClientKey: ClientRecord], service: [UInt8])
+            let decoded: ReplicaSnapshot.Decoded
             do { decoded = try ReplicaSnapshot.decode(checkpoint.snapshot, limits: configuration.wireLimits) } catch {
                 throw ServiceError("durable checkpoint \(checkpoint.sequence) is malformed: \(error)")
             }
@@ -29,6 +29,7 @@ extension Replica {
             }
             try self.service.restore(decoded.service)
             clients = decoded.clients
+            orderedQuarantine = decoded.orderedQuarantine
             stable = checkpoint
             stableManifest = manifest
             lastExecuted = checkpoint.sequence
@@ -38,9 +39,10 @@ extension Replica {
         status = durable.changing ? .changingView : .normal
         // A log written by another build or edited by hand may name anything; keep what
         // the quarantine rule itself would have allowed.
-        for offender in durable.quarantined where configuration.isReplica(offender) && offender != id && quarantined.count < configuration.faultTolerance {
-            quarantined.insert(offender)
+        for offender in durable.quarantined where configuration.isReplica(offender) && offender != id && provenQuarantine.count < configuration.faultTolerance {
+            provenQuarantine.insert(offender)
         }
+        refreshQuarantine()
         for (sequence, certificate) in durable.prepared where inWindow(sequence) {
             slots[sequence, default: Slot()].certificate = certificate
         }
@@ -102,6 +104,7 @@ extension Replica {
     public mutating func recover() -> [Directive] {
         var out: [Directive] = []
         executeReady(&out, recovered: true)
+        refreshQuarantine()
         if let entered = reenteringNewView, case let .newView(m) = entered.payload {
             reenteringNewView = nil
             reenterView(entered, m, &out)

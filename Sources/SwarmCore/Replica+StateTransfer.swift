@@ -171,6 +171,10 @@ extension Replica {
         do { try restored.restore(decoded.service) } catch { return false }
         service = restored
         clients = decoded.clients
+        if orderedQuarantine != decoded.orderedQuarantine {
+            orderedQuarantine = decoded.orderedQuarantine
+            quarantineChanged = true
+        }
         lastExecuted = fetch.sequence
         lastProgressTick = now
         for (client, record) in clients { pool.executed(client: client, requestID: record.lastRequestID) }

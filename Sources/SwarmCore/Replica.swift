@@ -74,8 +74,16 @@ public struct Replica<Service: ReplicatedService>: Sendable {
     /// Per replica, the highest view of a validly signed normal-case message it sent that
     /// was above ours (bounded: one entry per replica).
     var higherViewSeen: [ReplicaID: ViewNumber] = [:]
-    /// Replicas whose messages are ignored (at most f; see Replica+Defenses.swift).
+    /// Replicas whose messages are ignored (at most f; see Replica+Defenses.swift): the
+    /// ones this replica proved faulty, then the ones an admin ordered, up to f.
     public internal(set) var quarantined = Set<ReplicaID>()
+    /// Replicas this replica proved faulty itself (evidence it verified): local and durable.
+    var provenQuarantine = Set<ReplicaID>()
+    /// Replicas quarantined by an admin's `OrderedControl`, executed in sequence: part of
+    /// the replicated state, so every correct replica holds the same set, at most f.
+    public internal(set) var orderedQuarantine = Set<ReplicaID>()
+    /// An ordered control executed: `settleQuarantine` applies it once the handler ends.
+    var quarantineChanged = false
     /// Who suspects the primary of `view` (bounded: cleared with each view).
     var suspicion: (view: ViewNumber, requesters: Set<String>) = (0, [])
     /// Extra request-timeout ticks in force, drawn every `jitterPeriodTicks` from `jitterState`.
@@ -110,7 +118,7 @@ public struct Replica<Service: ReplicatedService>: Sendable {
 
     /// The digest of this replica's current state (client table and service).
     public func currentStateDigest() -> Digest {
-        stateDigest(of: stateManifest(of: ReplicaSnapshot.encode(clients: clients, service: service)))
+        stateDigest(of: stateManifest(of: ReplicaSnapshot.encode(clients: clients, service: service, orderedQuarantine: orderedQuarantine)))
     }
 
     /// Requests waiting at this replica (for status displays and tests).

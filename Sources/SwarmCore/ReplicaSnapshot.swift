@@ -1,9 +1,17 @@
 import SwarmWire
 
 /// The checkpointed state of a replica: the client table (last request id and result per
-/// client, so at-most-once execution survives state transfer) and the service snapshot.
+/// client, so at-most-once execution survives state transfer), the service snapshot, and
+/// the replicas an admin's ordered control quarantined (only when there are any, so a
+/// state without them has the digest it always had).
 enum ReplicaSnapshot {
-    static func encode<Service: ReplicatedService>(clients: [ClientKey: ClientRecord], service: Service) -> [UInt8] {
+    struct Decoded {
+        var clients: [ClientKey: ClientRecord]
+        var service: [UInt8]
+        var orderedQuarantine: Set<ReplicaID>
+    }
+
+    static func encode<Service: ReplicatedService>(clients: [ClientKey: ClientRecord], service: Service, orderedQuarantine: Set<ReplicaID> = []) -> [UInt8] {
         let serviceBytes = service.snapshot()
         var writer = ByteWriter(capacity: 16 + clients.count * 64 + serviceBytes.count)
         writer.u32(UInt32(clients.count))
@@ -14,10 +22,14 @@ enum ReplicaSnapshot {
             writer.lengthPrefixed(record.lastResult)
         }
         writer.lengthPrefixed(serviceBytes)
+        if !orderedQuarantine.isEmpty {
+            writer.u32(UInt32(orderedQuarantine.count))
+            for replica in orderedQuarantine.sorted() { writer.u32(replica) }
+        }
         return writer.bytes
     }
 
-    static func decode(_ bytes: [UInt8], limits: WireLimits) throws(WireError) -> (clients: [ClientKey: ClientRecord], service: [UInt8]) {
+    static func decode(_ bytes: [UInt8], limits: WireLimits) throws(WireError) -> Decoded {
         var reader = ByteReader(bytes)
         let count = try reader.count(limit: bytes.count, minimumElementBytes: 44, "client records")
         var clients: [ClientKey: ClientRecord] = [:]
@@ -28,7 +40,12 @@ enum ReplicaSnapshot {
             clients[client] = ClientRecord(lastRequestID: requestID, lastResult: result)
         }
         let service = try reader.lengthPrefixed(limit: limits.maxSnapshotBytes, "service snapshot")
-        guard reader.isAtEnd else { throw WireError(.trailingBytes, "after the service snapshot") }
-        return (clients, service)
+        var ordered = Set<ReplicaID>()
+        if !reader.isAtEnd {
+            let count = try reader.count(limit: limits.maxVotesPerCertificate, minimumElementBytes: 4, "ordered quarantine")
+            for _ in 0 ..< count { ordered.insert(try reader.u32("quarantined replica")) }
+        }
+        guard reader.isAtEnd else { throw WireError(.trailingBytes, "after the ordered quarantine") }
+        return Decoded(clients: clients, service: service, orderedQuarantine: ordered)
     }
 }

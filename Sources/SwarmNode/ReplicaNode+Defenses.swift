@@ -85,6 +85,8 @@ extension ReplicaNode {
             let reason = cause == .order ? "ordered by an admin" : "verified equivocation evidence (\(source(cause)))"
             try security.record(ReplicaEvents.quarantine(offender, outcome: outcome, reason: reason))
             if outcome == .quarantined { logger.warning("quarantined replica \(offender): \(reason)") }
+        case let .released(replica):
+            try security.record(ReplicaEvents.released(replica, by: "an admin's order"))
         default:
             return
         }
@@ -147,16 +149,13 @@ extension ReplicaNode {
     /// Applies an authorised command within the replica's limits; says whether it took effect.
     func apply(_ command: ControlCommand, authority: ControlAuthorizer.Authority) throws -> (applied: Bool, outcome: String) {
         switch command.kind {
-        case .quarantine:
-            try perform(replica.quarantine(command.target).directives)
-            return replica.quarantined.contains(command.target)
-                ? (true, "replica \(command.target) is quarantined")
-                : (false, "replica \(command.target) not quarantined (at most f = \(configuration.faultTolerance), never this replica)")
-        case .release:
-            let (released, directives) = replica.release(command.target)
-            try perform(directives)
-            if released { try security.record(ReplicaEvents.released(command.target, by: "an admin")) }
-            return (true, released ? "replica \(command.target) released" : "replica \(command.target) was not quarantined")
+        case .quarantine, .release:
+            // Applied one replica at a time, four such commands quarantined a different
+            // replica at each and stalled the cluster (issue 15, finding 7): they are
+            // ordered requests now, executed alike by every correct replica.
+            return (
+                false, "quarantine and release are ordered through consensus: `swarmbft admin \(command.kind == .quarantine ? "quarantine" : "release")` sends them as requests"
+            )
         case .viewChange:
             try perform(replica.requestViewChange())
             return (true, "view change to \(replica.view) started")

@@ -43,6 +43,8 @@ struct Checker {
     var checkpointDigests: [SequenceNumber: Digest] = [:]
     /// S2: requests the clients really issued, and where each one executed.
     var issued: [RequestKey: [UInt8]] = [:]
+    /// Per node, the ordered quarantines its replica holds (correct replicas only).
+    var orderedQuarantineByNode: [Int: Set<ReplicaID>] = [:]
     var executedAt: [RequestKey: SequenceNumber] = [:]
     /// The operations the Byzantine client signed under each request id (two for some).
     var issuedByByzantineClient: [RequestKey: Set<[UInt8]>] = [:]
@@ -143,6 +145,15 @@ struct Checker {
         }
         if replica.quarantined.count > configuration.faultTolerance {
             fail(.quarantineBound, time, "replica \(replica.id) quarantined \(replica.quarantined.sorted()), more than f = \(configuration.faultTolerance)")
+        }
+        // Cluster-wide (issue 15, finding 7): the replicas that correct replicas hold
+        // ordered quarantined right now are at most f together — orders execute in sequence.
+        if correctIDs.contains(replica.id) {
+            orderedQuarantineByNode[node] = replica.orderedQuarantine
+            let union = orderedQuarantineByNode.values.reduce(into: Set<ReplicaID>()) { $0.formUnion($1) }
+            if union.count > configuration.faultTolerance {
+                fail(.quarantineBound, time, "correct replicas hold ordered quarantines of \(union.sorted()), more than f = \(configuration.faultTolerance)")
+            }
         }
     }
 

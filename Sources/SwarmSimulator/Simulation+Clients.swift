@@ -17,7 +17,9 @@ extension Simulation {
             return
         }
         guard client.completed < options.requestsPerClient, time >= client.nextSendTime else { return }
-        let operation = client.readBack.map { MemoryOperation.get(namespace: Array("sim".utf8), key: $0).encoded() } ?? nextOperation()
+        let operation =
+            client.orders.isEmpty
+            ? client.readBack.map { MemoryOperation.get(namespace: Array("sim".utf8), key: $0).encoded() } ?? nextOperation() : client.orders.removeFirst().encoded()
         client.readBack = nil
         let cluster = configuration.cluster
         let read = options.readOnlyReads || options.readBack ? Simulation.readKey(of: operation) : nil

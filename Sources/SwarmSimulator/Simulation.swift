@@ -56,8 +56,6 @@ public final class Simulation {
         case heal
         /// The monitor hands equivocation evidence to a replica (its quarantine response).
         case handOver(Evidence, to: Int)
-        /// An operator orders a replica to quarantine another (`orderedQuarantine`).
-        case order(quarantine: ReplicaID, at: Int)
     }
 
     struct Node {
@@ -85,6 +83,8 @@ public final class Simulation {
         var completed = 0
         /// With `readBack`: the key of the write just completed, read next.
         var readBack: [UInt8]?
+        /// An admin's ordered controls, sent before the workload (`orderedQuarantine`).
+        var orders: [OrderedControl] = []
     }
 
     let options: SimulationOptions
@@ -155,10 +155,13 @@ public final class Simulation {
     init(_ options: SimulationOptions) {
         precondition(options.twins <= options.replicaCount, "more twins than replicas")
         self.options = options
-        configuration = Simulation.configuration(replicaCount: options.replicaCount, protectionLevel: options.protectionLevel)
         keys = SimulatedKeys(
             scheme: options.keyScheme, replicaCount: options.replicaCount,
             clientCount: options.clientCount + (options.byzantineClient ? 1 + Simulation.freshIdentities : 0))
+        var configuration = Simulation.configuration(replicaCount: options.replicaCount, protectionLevel: options.protectionLevel)
+        // With --order-quarantine client 0 is an admin: its first requests are the orders.
+        if !options.orderedQuarantine.isEmpty { configuration.adminClients = [keys.clientKeys[0]] }
+        self.configuration = configuration
         verifier = keys.verifier
         random = SeededRandom(seed: options.seed)
         let nodeCount = options.replicaCount + options.twins
@@ -186,7 +189,9 @@ public final class Simulation {
         clients = keys.clientKeys.prefix(options.clientCount).enumerated().map { index, key in
             // The paper's client (section 2.1): first to the primary it believes in, then
             // to every replica. The simulated network needs no reply route.
-            Client(index: index, core: ClientCore(configuration: clientConfiguration, key: key, sendRule: .primaryFirst, introducesItself: false, retransmitAfter: retransmitAfter))
+            Client(
+                index: index, core: ClientCore(configuration: clientConfiguration, key: key, sendRule: .primaryFirst, introducesItself: false, retransmitAfter: retransmitAfter),
+                orders: index == 0 ? options.orderedQuarantine.map { .quarantine($0) } : [])
         }
     }
 
@@ -199,9 +204,6 @@ public final class Simulation {
         // Drawn only when asked for, so that runs without lasting crashes replay as before.
         for id in options.lastingCrashes {
             queue.push(.crashForGood(Int(id)), at: random.int(1 ... options.safetyPhaseTime))
-        }
-        for target in options.orderedQuarantine {
-            for node in nodes.indices { queue.push(.order(quarantine: target, at: node), at: 50) }
         }
         let hardStop = options.safetyPhaseTime + 4 * livenessBound
         while let entry = queue.pop() {
@@ -303,10 +305,6 @@ public final class Simulation {
             guard nodes[index].up else { return }
             if options.trace { trace.append("t=\(time) monitor → r\(nodes[index].id) evidence against r\(evidence.first.payload.replicaSender ?? .max)") }
             step(index) { $0.act(on: evidence).directives }
-        case let .order(target, index):
-            guard nodes[index].up else { return }
-            if options.trace { trace.append("t=\(time) operator → r\(nodes[index].id) quarantine r\(target)") }
-            step(index) { $0.quarantine(target).directives }
         }
     }
 

@@ -28,9 +28,10 @@ public struct SimulationOptions: Sendable {
     /// plant wrong thresholds here).
     public var monitorProfileOverride: ProtectionProfile?
 
-    /// Test-only: at time 50 an operator orders every replica to quarantine these replicas
-    /// (an authorised command, so the core obeys up to f). A negative control for the
-    /// quarantine invariants: ordering a correct replica must be caught.
+    /// Test-only: client 0 is an admin and first orders these replicas quarantined, one
+    /// ordered control each, executed in sequence (the core applies at most f of them).
+    /// A negative control for the quarantine invariants: ordering a correct replica
+    /// quarantined must be caught.
     public var orderedQuarantine: [ReplicaID] = []
 
     /// Replicas that crash once, at a time drawn from the seed during the safety phase,

@@ -36,11 +36,12 @@ extension Topology {
         try [monitorCertificate()] + (tapReaders.map { try publicCertificates(in: $0, field: "tap_readers") } ?? [])
     }
 
-    /// Which identities each connection may carry, from the client certificates (each its
-    /// own) and the gateways (what they list).
+    /// Which identities each connection may carry, from the client and admin certificates
+    /// (each its own: an admin's quarantine and release are ordered requests) and the
+    /// gateways (what they list).
     public func clientBinding() throws -> ClientBinding {
         var binding = ClientBinding()
-        for certificate in try clientCertificates() {
+        for certificate in try clientCertificates() + adminCertificates() {
             try binding.allow(connection: certificate.curvePublicKey, toCarry: ClientKey(bytes: certificate.ed25519PublicKey.bytes))
         }
         for (index, gateway) in try gatewayCertificates().enumerated() {

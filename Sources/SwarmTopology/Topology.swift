@@ -299,6 +299,7 @@ public struct Topology: Codable, Sendable {
             protectionLevel: protectionLevel
         )
         configuration.registeredClients = try registeredClients()
+        configuration.adminClients = Set(try adminCertificates().map { ClientKey(bytes: $0.ed25519PublicKey.bytes) })
         return configuration
     }
 

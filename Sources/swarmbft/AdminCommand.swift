@@ -1,15 +1,18 @@
 import ArgumentParser
 import Foundation
 import SwarmClient
+import SwarmCore
 import SwarmCrypto
 import SwarmMonitor
 import SwarmTopology
 import SwarmWire
 
 /// `swarmbft admin ...`: manual overrides, signed with an admin key listed in the
-/// topology's `admin_keys`. Each replica checks the signature, the key, the cluster and
-/// the freshness itself, applies what its limits allow (never more than f quarantined),
-/// and records it in its security log.
+/// topology's `admin_keys`. Quarantine and release are ordered requests: executed in
+/// sequence by every correct replica alike, at most f quarantined in the whole cluster
+/// (issue 15, finding 7). View change and evidence go to each replica, which checks the
+/// signature, the key, the cluster and the freshness itself. Every replica records what
+/// it did in its security log.
 struct AdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin", abstract: "Manual overrides: quarantine, release, view change, hand over evidence.",
@@ -19,12 +22,29 @@ struct AdminCommand: ParsableCommand {
         @Option(help: "Topology file.") var topology: String
         @Option(help: "Admin secret certificate (default: keys/admin-0.key_secret beside the topology).") var key: String?
 
-        func send(_ build: (Topology, SecretCertificate) throws -> [[UInt8]]) throws {
+        func load() throws -> (Topology, SecretCertificate) {
             let loaded = try Topology.load(path: topology)
-            let certificate: SecretCertificate
-            do { certificate = try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/admin-0.key_secret")) } catch {
+            do { return (loaded, try CertificateFile.readSecret(path: key ?? loaded.resolve("keys/admin-0.key_secret"))) } catch {
                 throw ValidationError("admin certificate: \(error)")
             }
+        }
+
+        /// Orders a control through consensus; prints the replicas' agreed result.
+        func order(_ control: OrderedControl) throws {
+            let (loaded, certificate) = try load()
+            let client = try SwarmClient(topology: loaded, certificate: certificate)
+            let result: [UInt8]
+            do { result = try client.submit(control.encoded()) } catch let error as ClientError {
+                print("REFUSED: \(error.description)")
+                throw ExitCode(1)
+            }
+            let text = String(decoding: result, as: UTF8.self)
+            print("ordered: \(text)")
+            if !OrderedControl.applied(result) { throw ExitCode(1) }
+        }
+
+        func send(_ build: (Topology, SecretCertificate) throws -> [[UInt8]]) throws {
+            let (loaded, certificate) = try load()
             let client = try SwarmClient(topology: loaded, certificate: certificate)
             let answers = try client.control(try build(loaded, certificate))
             for answer in answers { print("replica \(answer.replica): \(answer.accepted ? "ok" : "REFUSED"): \(answer.text)") }
@@ -33,21 +53,17 @@ struct AdminCommand: ParsableCommand {
     }
 
     struct Quarantine: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make every replica ignore a replica (at most f at a time).")
+        static let configuration = CommandConfiguration(abstract: "Make every replica ignore a replica: ordered, at most f at a time in the cluster.")
         @OptionGroup var options: Options
         @Option(help: "The replica to quarantine.") var replica: UInt32
-        func run() throws {
-            try options.send { topology, certificate in SwarmClient.controlCommand(.quarantine, target: replica, cluster: topology.cluster, signing: certificate.signing) }
-        }
+        func run() throws { try options.order(.quarantine(replica)) }
     }
 
     struct Release: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Hear a quarantined replica again.")
+        static let configuration = CommandConfiguration(abstract: "Hear a quarantined replica again: ordered, at every replica.")
         @OptionGroup var options: Options
         @Option(help: "The replica to release.") var replica: UInt32
-        func run() throws {
-            try options.send { topology, certificate in SwarmClient.controlCommand(.release, target: replica, cluster: topology.cluster, signing: certificate.signing) }
-        }
+        func run() throws { try options.order(.release(replica)) }
     }
 
     struct ViewChange: ParsableCommand {
