@@ -109,7 +109,11 @@ public struct DurableState: Sendable, Equatable {
             signed.removeAll { message in
                 switch message.payload {
                 case let .prePrepare(m): m.sequence <= floor
-                case let .prepare(m), let .commit(m): m.sequence <= floor
+                case let .prepare(m): m.sequence <= floor
+                // The COMMIT of the checkpoint's own sequence stays: an idle replica's
+                // heartbeat after a restart, the one message it signed that names its view
+                // (Replica+Retransmit.swift; simulator seed 7458).
+                case let .commit(m): m.sequence < floor
                 case let .checkpoint(m): m.sequence <= floor
                 default: false
                 }

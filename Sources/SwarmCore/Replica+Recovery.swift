@@ -66,7 +66,11 @@ extension Replica {
                 slots[m.sequence]!.digest = m.digest
             case let .prepare(m) where m.view == view && inWindow(m.sequence):
                 slots[m.sequence, default: Slot()].prepares[id] = message
-            case let .commit(m) where m.view == view && inWindow(m.sequence):
+            case let .commit(m) where m.view == view:
+                // The latest COMMIT it signed in this view, also the one of its stable
+                // checkpoint's sequence: what its idle heartbeat re-sends (seed 7458).
+                if case let .commit(last)? = lastOwnCommit?.payload, last.sequence >= m.sequence {} else { lastOwnCommit = message }
+                guard inWindow(m.sequence) else { continue }
                 slots[m.sequence, default: Slot()].commits[id] = message
                 slots[m.sequence]!.sentCommit = true
                 if slots[m.sequence]!.certificateView == view { slots[m.sequence]!.preparedInView = true }

@@ -3,7 +3,7 @@ import SwarmWire
 import Testing
 
 /// Liveness when nothing is pending (issue 14, the L1 failures of `--byzantine all`
-/// seeds 10799 and 12262; 19571 is open, see docs/simulator.md). PBFT's timers run only while a request waits
+/// seeds 10799, 12262 and 7458; 19571 passes with the first two, see docs/simulator.md). PBFT's timers run only while a request waits
 /// (section 2.5); once the workload is done, a replica left behind or changing view
 /// alone must still get back, or the client's write stays one reply short of q.
 @Suite("Idle liveness: a replica left behind when nothing is pending still catches up")
@@ -35,6 +35,28 @@ struct IdleLivenessTests {
             return c.sequence
         }
         #expect(own == [4], "replica 0 re-sends its CHECKPOINT for 4 (sent: \(own))")
+    }
+
+    @Test("seed 7458: a replica restarted at a stable checkpoint still says, idle, which view it works in")
+    func restartedReplicaHeartbeatCarriesItsView() throws {
+        var h = try Harness()  // K = 4
+        let produced = Self.order(&h, count: 4) { _, _, _ in false }
+        #expect(h.replicas.allSatisfy { $0.lastExecuted == 4 && $0.lowWatermark == 4 })
+        var durable = DurableState()
+        for directive in produced[1] ?? [] { if case let .persist(record) = directive { durable.apply(record) } }
+        #expect(durable.stable?.sequence == 4)
+        _ = try CrashWindowTests.restart(&h, 1, from: durable)
+        #expect(h.replicas[1].lastExecuted == 4)
+        var sent: [SignedMessage] = []
+        for _ in 0 ..< h.configuration.retransmitTicks { sent += h.replicas[1].tick().broadcasts(of: .commit) }
+        // Its own COMMIT for 4 in view 0: a replica in a later view answers it with the
+        // NEW-VIEW (forwardNewView). Without it, replica 1 of seed 7458 sent CHECKPOINTs
+        // only (no view in them) and stayed in view 5 for good while the others ran 6.
+        let own = sent.compactMap { message -> Vote? in
+            guard case let .commit(vote) = message.payload, vote.sender == 1 else { return nil }
+            return vote
+        }
+        #expect(own.contains { $0.view == 0 && $0.sequence == 4 }, "replica 1 re-sent \(own)")
     }
 
     @Test("seed 12262: a replica changing view alone fetches what one replica shows it committed")
