@@ -29,6 +29,7 @@ now() { date +%s.%N; }
 for i in $(seq 0 $((N - 1))); do start "$i"; done
 sleep 1
 "$BIN" client put --topology "$T" --namespace rolling warm up >/dev/null
+: > "$WORK/acknowledged"
 
 # The writer: one put after another, each key once, the acknowledged ones logged.
 (
@@ -39,6 +40,7 @@ sleep 1
   done
 ) &
 LOADER=$!
+sleep 2
 
 for round in $(seq 1 "$ROUNDS"); do
   for replica in $(seq 0 $((N - 1))); do
@@ -47,17 +49,20 @@ for round in $(seq 1 "$ROUNDS"); do
     kill -TERM "${PIDS[$replica]}"
     wait "${PIDS[$replica]}" 2>/dev/null || { echo "FAIL: replica $replica exited uncleanly after SIGTERM"; tail -5 "$WORK/node-$replica.log"; exit 1; }
     t1=$(now)
+    # Caught up: it executed at least what the others had when it came back (its old
+    # status file must not count).
+    target=$(for i in $(seq 0 $((N - 1))); do [ "$i" = "$replica" ] || field "$i" last_executed; done | sort -n | tail -1)
+    rm -f "$WORK/data-$replica/status.json"
     start "$replica"
-    # Caught up: it executed at least what another replica had when it came back.
-    target=$(field $(( (replica + 1) % N )) last_executed)
     until [ "$(field "$replica" last_executed)" -ge "$target" ] 2>/dev/null; do
       sleep 0.2
       (( $(echo "$(now) - $t1 > 120" | bc) )) && { echo "FAIL: replica $replica did not catch up to $target in 120 s"; tail -5 "$WORK/node-$replica.log"; exit 1; }
     done
     t2=$(now)
+    sleep "${PAUSE:-2}"
     after=$(wc -l < "$WORK/acknowledged")
-    printf 'round %d replica %d: stopped in %.2f s, caught up to %d in %.2f s; %d writes acknowledged meanwhile\n' \
-      "$round" "$replica" "$(echo "$t1 - $t0" | bc)" "$target" "$(echo "$t2 - $t1" | bc)" $((after - before))
+    printf 'round %d replica %d: stopped in %.2f s, caught up to %d in %.2f s; %d writes acknowledged from its stop to %s s after\n' \
+      "$round" "$replica" "$(echo "$t1 - $t0" | bc)" "$target" "$(echo "$t2 - $t1" | bc)" $((after - before)) "${PAUSE:-2}"
     [ $((after - before)) -gt 0 ] || { echo "FAIL: no write acknowledged while replica $replica restarted"; exit 1; }
   done
 done
