@@ -85,7 +85,7 @@ fi
 
 # The healthcheck itself: healthy beside a live node, unhealthy (with the reason) when
 # the status file is missing, malformed or stale.
-"$BIN" topology init --replicas 4 --out "$WORK/group" --base-port $(( 30000 + RANDOM % 20000 )) > /dev/null
+"$BIN" topology init --replicas 4 --out "$WORK/group" --base-port "$(free_base_port)" > /dev/null
 "$BIN" node --topology "$WORK/group/topology.yaml" --replica 0 --data-dir "$WORK/group/data-0" --log-level warning > "$WORK/group/node.log" 2>&1 &
 node=$!
 for _ in $(seq 50); do [ -f "$WORK/group/data-0/status.json" ] && break; sleep 0.1; done

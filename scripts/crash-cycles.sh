@@ -5,13 +5,14 @@
 #
 #     scripts/crash-cycles.sh [CYCLES] [path/to/swarmbft]
 set -euo pipefail
+. "$(dirname "$0")/lib/free-port.sh"
 CYCLES=${1:-100}
 BIN=${2:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/swarmbft}
 WORK=$(mktemp -d /tmp/swarmbft-crash.XXXXXX)
 declare -A PIDS
 cleanup() { for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-"$BIN" topology init --replicas 4 --out "$WORK" --base-port $(( 30000 + RANDOM % 20000 )) >/dev/null
+"$BIN" topology init --replicas 4 --out "$WORK" --base-port "$(free_base_port)" >/dev/null
 T="$WORK/topology.yaml"
 start() { "$BIN" node --topology "$T" --replica "$1" --data-dir "$WORK/data-$1" --log-level warning >> "$WORK/node-$1.log" 2>&1 & PIDS[$1]=$!; }
 for i in 0 1 2 3; do start "$i"; done

@@ -9,6 +9,7 @@
 #
 #     scripts/flood-soak.sh [SECONDS] [path/to/swarmbft]
 set -euo pipefail
+. "$(dirname "$0")/lib/free-port.sh"
 SECONDS_OF_FLOOD=${1:-110}
 BIN=${2:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/swarmbft}
 WORK=$(mktemp -d /tmp/swarmbft-flood.XXXXXX)
@@ -21,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" topology init --replicas 4 --out "$WORK" --base-port $(( 30000 + RANDOM % 20000 )) >/dev/null
+"$BIN" topology init --replicas 4 --out "$WORK" --base-port "$(free_base_port)" >/dev/null
 T="$WORK/topology.yaml"
 sed -i 's/^test_mode: false/test_mode: true/' "$T"
 start() { "$BIN" node --topology "$T" --replica "$1" --data-dir "$WORK/data-$1" --log-level warning ${2:+--misbehave "$2"} >> "$WORK/node-$1.log" 2>&1 & PIDS[$1]=$!; }

@@ -6,13 +6,14 @@
 #
 #     scripts/large-state.sh [MIB] [path/to/swarmbft]
 set -euo pipefail
+. "$(dirname "$0")/lib/free-port.sh"
 MIB=${1:-256}
 BIN=${2:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/swarmbft}
 WORK=$(mktemp -d /tmp/swarmbft-large.XXXXXX)
 declare -A PIDS
 cleanup() { for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-"$BIN" topology init --replicas 4 --out "$WORK" --base-port $(( 30000 + RANDOM % 20000 )) >/dev/null
+"$BIN" topology init --replicas 4 --out "$WORK" --base-port "$(free_base_port)" >/dev/null
 T="$WORK/topology.yaml"
 # The values fill MIB MiB; the quota leaves room for keys and namespaces. Checkpoints every
 # 512 sequences: each one writes the whole state to its file.

@@ -5,6 +5,7 @@
 #
 #     scripts/python-agent.sh [path/to/swarmbft]
 set -euo pipefail
+. "$(dirname "$0")/lib/free-port.sh"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/.build/release/swarmbft}
 python3 -m pip install --quiet --disable-pip-version-check -r "$ROOT/examples/python-agent/requirements.txt" 2>&1 | grep -v "Running pip as the 'root' user" || true
@@ -13,7 +14,7 @@ WORK=$(mktemp -d /tmp/swarmbft-python.XXXXXX)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]:-}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-"$BIN" topology init --replicas 4 --out "$WORK" --base-port $(( 30000 + RANDOM % 20000 )) >/dev/null
+"$BIN" topology init --replicas 4 --out "$WORK" --base-port "$(free_base_port)" >/dev/null
 for i in 0 1 2 3; do
   "$BIN" node --topology "$WORK/topology.yaml" --replica "$i" --data-dir "$WORK/data-$i" --log-level warning > "$WORK/node-$i.log" 2>&1 &
   PIDS+=($!)

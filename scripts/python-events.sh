@@ -5,6 +5,7 @@
 #
 #     scripts/python-events.sh [path/to/swarmbft]
 set -euo pipefail
+. "$(dirname "$0")/lib/free-port.sh"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/.build/release/swarmbft}
 python3 -m pip install --quiet --disable-pip-version-check -r "$ROOT/examples/python-events/requirements.txt" 2>&1 | grep -v "Running pip as the 'root' user" || true
@@ -12,7 +13,7 @@ WORK=$(mktemp -d /tmp/swarmbft-python-events.XXXXXX)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]:-}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-"$BIN" topology init --replicas 4 --out "$WORK" --base-port $(( 30000 + RANDOM % 20000 )) --test-mode >/dev/null
+"$BIN" topology init --replicas 4 --out "$WORK" --base-port "$(free_base_port)" --test-mode >/dev/null
 "$BIN" events emit --topology "$WORK/topology.yaml" --data-dir "$WORK/emitter" --count 3000 --rate 1000 --linger 60 > "$WORK/emit.log" 2>&1 &
 PIDS+=($!)
 sleep 1

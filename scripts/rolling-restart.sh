@@ -4,7 +4,7 @@
 # wait for it to exit, start it again and wait until it has caught up, so that never more
 # than one replica (≤ f) is down. A client keeps writing throughout; every acknowledged
 # write must read back at the end, every replica must reach the same state digest, and no
-# replica's security log may name an honest replica. Prints, per restart, how long the
+# replica may quarantine or rate-penalise another (all are honest). Prints, per restart, how long the
 # replica took to stop and to catch up, and the writes acknowledged meanwhile.
 #
 #     scripts/rolling-restart.sh [ROUNDS] [N] [path/to/swarmbft]
@@ -12,19 +12,8 @@ set -euo pipefail
 ROUNDS=${1:-3}
 N=${2:-4}
 BIN=${3:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/swarmbft}
-WORK=$(mktemp -d /tmp/swarmbft-rolling.XXXXXX)
-declare -A PIDS
-LOADER=""
-cleanup() {
-  for pid in "${PIDS[@]}" $LOADER; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-"$BIN" topology init --replicas "$N" --out "$WORK" --base-port $(( 30000 + RANDOM % 20000 )) >/dev/null
-T="$WORK/topology.yaml"
-start() { "$BIN" node --topology "$T" --replica "$1" --data-dir "$WORK/data-$1" --log-level warning >> "$WORK/node-$1.log" 2>&1 & PIDS[$1]=$!; }
-field() { python3 -c "import json;print(json.load(open('$WORK/data-$1/status.json'))['$2'])" 2>/dev/null || echo 0; }
+. "$(dirname "$0")/lib/cluster.sh"
+cluster_init "$N" rolling
 now() { date +%s.%N; }
 for i in $(seq 0 $((N - 1))); do start "$i"; done
 sleep 1
@@ -40,6 +29,7 @@ sleep 1
   done
 ) &
 LOADER=$!
+EXTRA_PIDS=$LOADER
 sleep 2
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -66,15 +56,10 @@ for round in $(seq 1 "$ROUNDS"); do
     [ $((after - before)) -gt 0 ] || { echo "FAIL: no write acknowledged while replica $replica restarted"; exit 1; }
   done
 done
-kill "$LOADER" 2>/dev/null || true; wait "$LOADER" 2>/dev/null || true; LOADER=""
+kill "$LOADER" 2>/dev/null || true; wait "$LOADER" 2>/dev/null || true; EXTRA_PIDS=""
 
 "$BIN" client put --topology "$T" --namespace rolling final done >/dev/null
-for attempt in $(seq 1 240); do
-  states=$(for i in $(seq 0 $((N - 1))); do python3 -c "import json;d=json.load(open('$WORK/data-$i/status.json'));print(d['last_executed'],d['state_digest'])"; done | sort -u | wc -l)
-  [ "$states" = 1 ] && break
-  sleep 0.5
-done
-[ "$states" = 1 ] || { echo "FAIL: replicas did not converge"; exit 1; }
+wait_converged 120
 missing=0
 while read -r key; do
   "$BIN" client get --topology "$T" --namespace rolling "$key" --json | grep -q "\"value\":\"v${key#k}\"" || missing=$((missing + 1))

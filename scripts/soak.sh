@@ -2,8 +2,9 @@
 # ACCEPTANCE 18 from the command line: SECONDS (default 3600) of random perturbations on a
 # 4-replica loopback group with a monitor, under steady client load over a bounded key set.
 # Every PERIOD seconds (default 20) one perturbation, never more than one replica (f) out
-# at a time: kill -9 and restart, SIGTERM and restart, SIGSTOP for 5 s, or 10 s as a
-# flooder (restarted with --misbehave flood, then honest again). Every 60 s it samples,
+# at a time: kill -9 and restart, SIGTERM and restart, SIGSTOP for 5 s, or replica 3 for
+# 10 s as a flooder (restarted with --misbehave flood, then honest again and released by an
+# ordered `swarmbft admin release`). Every 60 s it samples,
 # per process, resident memory, open file descriptors and the data directory's size, and
 # prints one line. At the end: every acknowledged write of the last minute reads back, the
 # replicas converge, and the growth from the first sample after warm-up to the last must
@@ -16,25 +17,15 @@ DURATION=${1:-3600}
 BIN=${2:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/swarmbft}
 PERIOD=${PERIOD:-20}
 KEYS=${KEYS:-1000}
-WORK=$(mktemp -d /tmp/swarmbft-soak.XXXXXX)
-declare -A PIDS
-MONITOR="" LOADER=""
-cleanup() {
-  for pid in "${PIDS[@]}" $MONITOR $LOADER; do kill -CONT "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-"$BIN" topology init --replicas 4 --out "$WORK" --base-port $(( 30000 + RANDOM % 20000 )) >/dev/null
-T="$WORK/topology.yaml"
-sed -i 's/^test_mode: false/test_mode: true/' "$T"
-start() { "$BIN" node --topology "$T" --replica "$1" --data-dir "$WORK/data-$1" --log-level warning ${2:+--misbehave "$2"} >> "$WORK/node-$1.log" 2>&1 & PIDS[$1]=$!; }
+. "$(dirname "$0")/lib/cluster.sh"
+cluster_init 4 soak test
 rss() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 size() { du -sm "$1" 2>/dev/null | cut -f1; }
 for i in 0 1 2 3; do start "$i"; done
 "$BIN" monitor --topology "$T" --data-dir "$WORK/monitor" >> "$WORK/monitor.log" 2>&1 &
 MONITOR=$!
+EXTRA_PIDS=$MONITOR
 sleep 2
 # Steady load over KEYS keys: the state stays bounded, so only leaks make anything grow.
 (
@@ -46,6 +37,7 @@ sleep 2
   done
 ) &
 LOADER=$!
+EXTRA_PIDS="$MONITOR $LOADER"
 
 sample() {
   local line="t=$(( SECONDS - began ))s"
@@ -59,8 +51,14 @@ perturb() {
     0) kill -9 "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; sleep 2; start "$victim"; echo "  kill -9 replica $victim" ;;
     1) kill -TERM "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; start "$victim"; echo "  SIGTERM replica $victim" ;;
     2) kill -STOP "${PIDS[$victim]}"; sleep 5; kill -CONT "${PIDS[$victim]}"; echo "  SIGSTOP 5 s replica $victim" ;;
-    3) kill -TERM "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; start "$victim" flood; sleep 10
-       kill -TERM "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; start "$victim"; echo "  replica $victim flooded 10 s" ;;
+    # Replica 3 only: at most f = 1 Byzantine at a time. Its flood equivocates, so the
+    # others quarantine it on proof; once it runs honest again an admin releases it
+    # (an ordered release, at every replica).
+    3) victim=3
+       kill -TERM "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; start "$victim" flood; sleep 10
+       kill -TERM "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; start "$victim"
+       "$BIN" admin release --replica "$victim" --topology "$T" >/dev/null 2>&1 || true
+       echo "  replica $victim flooded 10 s, then released" ;;
   esac
 }
 
@@ -78,16 +76,11 @@ while (( SECONDS - began < DURATION )); do
   sleep "$PERIOD"
 done
 sample
-kill "$LOADER" 2>/dev/null || true; wait "$LOADER" 2>/dev/null || true; LOADER=""
+kill "$LOADER" 2>/dev/null || true; wait "$LOADER" 2>/dev/null || true; EXTRA_PIDS=$MONITOR
 echo "perturbations: $(wc -l < "$WORK/perturbations") ($(grep -c kill "$WORK/perturbations" || true) kill -9, $(grep -c SIGTERM "$WORK/perturbations" || true) SIGTERM, $(grep -c SIGSTOP "$WORK/perturbations" || true) SIGSTOP, $(grep -c flooded "$WORK/perturbations" || true) floods)"
 
 "$BIN" client put --topology "$T" --namespace soak final done >/dev/null
-for attempt in $(seq 1 240); do
-  states=$(for i in 0 1 2 3; do python3 -c "import json;d=json.load(open('$WORK/data-$i/status.json'));print(d['last_executed'],d['state_digest'])"; done | sort -u | wc -l)
-  [ "$states" = 1 ] && break
-  sleep 0.5
-done
-[ "$states" = 1 ] || { echo "FAIL: replicas did not converge"; exit 1; }
+wait_converged 120
 # The last acknowledged value of each key of the final stretch reads back.
 missing=0
 tail -200 "$WORK/acknowledged" | awk '{ last[$1] = $2 } END { for (k in last) print k, last[k] }' | while read -r key value; do
