@@ -79,6 +79,9 @@ public final class MonitorService {
         subscriber = try context.makeSocket(.sub)
         try subscriber.setLinger(milliseconds: 0)
         try subscriber.setReceiveHighWaterMark(100_000)
+        // No tap part is larger than a protocol frame (plus its small header): a bigger one
+        // from a Byzantine replica's tap ends that connection in libzmq, unread.
+        try subscriber.setMaxMessageSize(bytes: Int64(configuration.wireLimits.maxFrameBytes + (64 << 10)))
         try subscriber.subscribe(prefix: TapTopic.prefix)
         let secret = certificate.curve.secretKey.copyBytes()
         try ZMQCurve.configureCurveClient(subscriber, secretKey: secret, publicKey: certificate.curve.publicKey, serverKey: replicaCertificates[0].curvePublicKey)
