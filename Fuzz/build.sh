@@ -4,6 +4,7 @@
 #
 #     Fuzz/build.sh            # Fuzz/bin/wire-decoder-fuzzer (libFuzzer + AddressSanitizer)
 #     Fuzz/build.sh core       # Fuzz/bin/core-fuzzer: the PBFT core under a Byzantine replica
+#     Fuzz/build.sh node       # Fuzz/bin/node-fuzzer: a replica's receive path, any frame shape
 #     Fuzz/build.sh corpus     # rebuilds Fuzz/corpus/wire/ with Fuzz/WireDecoder/MakeCorpus.swift
 #
 # Two modules: SwarmWire (Sources/SwarmWire) on its own, as in Package.swift, then SwarmCore
@@ -67,6 +68,9 @@ fuzzer)
 core)
     build_fuzzer "$BIN/core-fuzzer" "$ROOT"/Fuzz/Core/*.swift
     ;;
+node)
+    build_fuzzer "$BIN/node-fuzzer" "$ROOT"/Fuzz/Core/CoreFuzzCluster.swift "$ROOT"/Fuzz/Core/CoreFuzzRun.swift "$ROOT"/Fuzz/Node/*.swift
+    ;;
 corpus)
     OUT="$BIN/make-corpus"
     MAKER="$ROOT/Fuzz/WireDecoder/MakeCorpus.swift"
@@ -82,7 +86,7 @@ corpus)
     "$OUT" "$CORPUS"
     ;;
 *)
-    echo "usage: $0 [fuzzer|core|corpus]" >&2
+    echo "usage: $0 [fuzzer|core|node|corpus]" >&2
     exit 2
     ;;
 esac

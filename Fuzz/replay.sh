@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CI regression check: builds the wire-decoder and core fuzzers and runs each once over
-# every file of its committed corpus (Fuzz/corpus/wire/, Fuzz/corpus/core/), without
+# CI regression check: builds the wire-decoder, core and node fuzzers and runs each once
+# over every file of its committed corpus (Fuzz/corpus/wire/, core/, node/), without
 # fuzzing and without writing anything into the corpus. Exits non-zero if any input
 # crashes, trips AddressSanitizer or breaks a property of the harness (canonical
 # re-encoding, the core's invariants, ...).
@@ -9,6 +9,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$ROOT/Fuzz/build.sh" fuzzer
 "$ROOT/Fuzz/build.sh" core
+"$ROOT/Fuzz/build.sh" node
 
 # replay FUZZER CORPUS EXTRA-FLAGS...
 replay() {
@@ -39,3 +40,4 @@ replay() {
 replay wire-decoder-fuzzer wire
 # The core fuzzer's checks are the invariants; see run.sh for -detect_leaks=0.
 REPLAY_ASAN_OPTIONS=detect_leaks=0 replay core-fuzzer core -detect_leaks=0
+REPLAY_ASAN_OPTIONS=detect_leaks=0 replay node-fuzzer node -detect_leaks=0

@@ -5,6 +5,7 @@
 #     Fuzz/run.sh               # the wire decoder, one minute
 #     Fuzz/run.sh 600           # the ten-minute run
 #     Fuzz/run.sh 600 core      # the core under a Byzantine replica, ten minutes
+#     Fuzz/run.sh 600 node      # a replica's receive path, any frame shape, ten minutes
 #
 # Builds the fuzzer (Fuzz/build.sh), copies the committed seed corpus Fuzz/corpus/wire/
 # or Fuzz/corpus/core/ to a temporary directory and fuzzes that copy, so the committed
@@ -16,7 +17,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${1:-60}
 TARGET=${2:-wire}
 if ! [[ "$DURATION" =~ ^[0-9]+$ ]] || (( DURATION == 0 )); then
-    echo "usage: $0 [SECONDS] [wire|core]" >&2
+    echo "usage: $0 [SECONDS] [wire|core|node]" >&2
     exit 2
 fi
 case "$TARGET" in
@@ -35,8 +36,15 @@ core)
     EXTRA=(-max_len=4096 -detect_leaks=0)
     export ASAN_OPTIONS=detect_leaks=0
     ;;
+node)
+    "$ROOT/Fuzz/build.sh" node
+    FUZZER="$ROOT/Fuzz/bin/node-fuzzer"
+    # The same honest cluster as the core fuzzer's, built once: see above.
+    EXTRA=(-max_len=4096 -detect_leaks=0)
+    export ASAN_OPTIONS=detect_leaks=0
+    ;;
 *)
-    echo "usage: $0 [SECONDS] [wire|core]" >&2
+    echo "usage: $0 [SECONDS] [wire|core|node]" >&2
     exit 2
     ;;
 esac

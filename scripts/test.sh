@@ -48,6 +48,7 @@ if [ -x Fuzz/replay.sh ] && [ "${SWARMBFT_SKIP_FUZZ:-0}" != 1 ]; then
   bash Fuzz/replay.sh
   bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}" wire
   bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}" core
+  bash Fuzz/run.sh "${SWARMBFT_FUZZ_SECONDS:-60}" node
 fi
 echo "tests finished in $(( $(date +%s) - started )) s"
 # A plain closing line for CI: the Swift Testing totals of this run.

@@ -23,14 +23,10 @@ final class ReplicaMesh {
     private(set) var dealers: [ReplicaID: ZMQSocket] = [:]
     /// Socket monitors (connection events) with what each one watches.
     private(set) var monitors: [(monitor: SocketMonitor, role: PeerConnectivity.Role)] = []
-    /// The ZAP user ids (Z85 CURVE public keys) of the replicas: messages on the ROUTER
-    /// from these connections are replicas' point-to-point traffic, never a client's route.
-    let replicaByUserID: [String: ReplicaID]
 
     init(topology: Topology, id: ReplicaID, secret: SecretCertificate, publicCertificates: [PublicCertificate], settings: MeshSettings, logger: Logger) throws {
         context = try ZMQContext(ioThreads: 1)
         let replicaCurveKeys = Set(publicCertificates.map(\.curvePublicKey))
-        replicaByUserID = Dictionary(uniqueKeysWithValues: try publicCertificates.enumerated().map { (try Z85.encode($0.element.curvePublicKey), ReplicaID($0.offset)) })
         let observerCurveKeys = Set(try topology.observerCertificates().map(\.curvePublicKey))
         // The tap carries every request's operation and value: the monitor (and whom the
         // topology lists in tap_readers) may read it, no client (issue 15, finding 6).
@@ -93,6 +89,11 @@ final class ReplicaMesh {
             monitors.append((try dealer.monitor(endpoint: "inproc://monitor-dealer-\(peer.id)"), .dealer(peer: peer.id)))
         }
         monitors.append((try router.monitor(endpoint: "inproc://monitor-router"), .router))
+    }
+
+    /// Each replica's ZAP user id (the Z85 of its CURVE key), indexed by replica id order.
+    static func replicaByConnection(_ certificates: [PublicCertificate]) throws -> [String: ReplicaID] {
+        Dictionary(uniqueKeysWithValues: try certificates.enumerated().map { (try Z85.encode($0.element.curvePublicKey), ReplicaID($0.offset)) })
     }
 
     deinit {

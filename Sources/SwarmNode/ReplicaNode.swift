@@ -35,8 +35,8 @@ public final class ReplicaNode {
     var replica: Replica<SwarmMemory>
     /// The ROUTER identity each client last used, to route its replies.
     var clientRoutes: [ClientKey: [UInt8]] = [:]
-    /// Which identities each client connection may carry (issue 15, findings 3 and 5).
-    let clientBinding: ClientBinding
+    /// What each inbound message is and whether its connection may carry it.
+    let gate: InboundGate
     var outbox: [Directive] = []
     var compactPending = false
     /// The state digest the status file last reported, and at which sequence: hashing a
@@ -71,7 +71,10 @@ public final class ReplicaNode {
         self.dataDirectory = dataDirectory
         self.stopping = stopping
         configuration = try topology.configuration()
-        clientBinding = try topology.clientBinding()
+        let binding = try topology.clientBinding()
+        gate = InboundGate(
+            limits: configuration.wireLimits, replicaByConnection: try ReplicaMesh.replicaByConnection(topology.replicaCertificates()),
+            mayCarry: { binding.mayCarry($0, onConnection: $1) })
         protection = configuration.protection
         rateLimiter = PeerRateLimiter(ratePerSecond: protection.ratePerPeerPerSecond, replicaCount: configuration.replicaCount)
         guard configuration.isReplica(id) else { throw TopologyError("replica \(id) is not in the topology (0..<\(configuration.replicaCount))") }
@@ -157,17 +160,18 @@ public final class ReplicaNode {
         logger.info("replica \(id) stopped at sequence \(replica.lastExecuted) in view \(replica.view)")
     }
 
-    /// Reads at most a budget of frames per poll (so that ticks are not starved), decodes
-    /// them, verifies their signatures on both cores, then feeds them to the core in the
-    /// order they arrived.
+    /// Reads at most a budget of messages per poll (so that ticks are not starved), lets
+    /// the gate decide what each one is (`InboundGate`: shape, decode, which connection may
+    /// carry it), verifies the signatures on both cores, then feeds the core in arrival order.
     /// Everything on `socket` was published by replica `peer` (the CURVE handshake proved
     /// its key), whatever sender the messages name: relayed COMMITs carry others' names.
     func drainSubscriber(_ socket: ZMQSocket, from peer: ReplicaID) throws {
         var batch: [Inbound] = []
         for _ in 0 ..< 512 {
             guard let received = try socket.receivePeerMessage(maxFrames: 2) else { break }
-            guard case let .frames(frames, _) = received, frames.count == 1 else { counters.malformedFrames += 1; continue }
-            if let message = decode(frames[0]) { batch.append(Inbound(message: message, route: nil, channel: peer)) }
+            counters.framesReceived += 1
+            guard case let .frames(frames, _) = received else { counters.malformedFrames += 1; continue }
+            if let inbound = admit(gate.fromSubscriber(frames, peer: peer)) { batch.append(inbound) }
         }
         try deliver(batch)
     }
@@ -176,48 +180,40 @@ public final class ReplicaNode {
         var batch: [Inbound] = []
         for _ in 0 ..< 512 {
             guard let received = try mesh.router.receivePeerMessage(maxFrames: 4, userID: true) else { break }
+            counters.framesReceived += 1
             guard case let .frames(frames, userID) = received else { counters.malformedFrames += 1; continue }
-            if frames.count >= 3 {
+            let verdict = gate.fromRouter(frames, userID: userID)
+            switch verdict {
+            case .control:
                 // Evidence and control commands take effect in arrival order: after the
                 // protocol frames drained before them, never ahead of them.
                 try deliver(batch)
                 batch.removeAll(keepingCapacity: true)
-                if try handleControlFrames(frames) { continue }
+                if try !handleControlFrames(frames) { counters.malformedFrames += 1 }
+            case let .status(route):
+                _ = try? mesh.router.send([route, Array(statusJSON().utf8)], flags: .dontWait)
+            default:
+                if let inbound = admit(verdict) { batch.append(inbound) }
             }
-            guard frames.count == 2 else { counters.malformedFrames += 1; continue }
-            if frames[1] == ControlFrames.statusRequest {
-                _ = try? mesh.router.send([frames[0], Array(statusJSON().utf8)], flags: .dontWait)
-                continue
-            }
-            // A request forwarded by a backup arrives on that replica's connection: it must
-            // not become the client's route, or this replica's replies to the client would
-            // go to the backup's DEALER (which reads nothing) instead of the client.
-            let replica = userID.flatMap { mesh.replicaByUserID[$0] }
-            guard let message = decode(frames[1]) else { continue }
-            if replica == nil, message.payload.replicaSender != nil {
-                // A client's connection carries requests only; a replica's message on it is
-                // a forgery or a replay (issue 15, finding 10), dropped before any cost.
-                counters.wrongChannel += 1
-                continue
-            }
-            if replica == nil, case let .request(request) = message.payload, !clientBinding.mayCarry(request.client, onConnection: userID) {
-                // Signed by an identity this connection may not carry: fresh identities
-                // by the thousand, or another client's request resent to take over its
-                // replies. Dropped before any cost; the route stays the owner's.
-                counters.unboundRequests += 1
-                continue
-            }
-            batch.append(Inbound(message: message, route: replica == nil ? frames[0] : nil, channel: replica))
         }
         try deliver(batch)
     }
 
-    func decode(_ frame: [UInt8]) -> SignedMessage? {
-        counters.framesReceived += 1
-        do { return try WireCodec.decode(frame, limits: configuration.wireLimits) } catch {
+    /// Counts what the gate dropped; passes on what it let through.
+    func admit(_ verdict: InboundGate.Verdict) -> Inbound? {
+        switch verdict {
+        case let .message(message, route, channel):
+            return Inbound(message: message, route: route, channel: channel)
+        case .drop(.malformed):
             counters.malformedFrames += 1
-            return nil
+        case .drop(.wrongChannel):
+            counters.wrongChannel += 1
+        case .drop(.unboundRequest):
+            counters.unboundRequests += 1
+        case .status, .control:
+            preconditionFailure("the ROUTER loop handles status and control itself")
         }
+        return nil
     }
 
     func drainMonitors() {
