@@ -7,6 +7,7 @@
 #
 #     scripts/compose-check.sh [path/to/swarmbft]
 set -uo pipefail
+. "$(dirname "$0")/lib/free-port.sh"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/.build/release/swarmbft}
 [ -x "$BIN" ] || { echo "compose-check: no swarmbft binary at $BIN (build it, or pass its path)" >&2; exit 2; }
