@@ -70,7 +70,10 @@ struct TopologyTests {
         #expect(!binding.mayCarry(identity(clients[0]), onConnection: nil))
         let stranger = SecretCertificate.generate(name: "stranger")
         #expect(!binding.mayCarry(identity(stranger), onConnection: try connection(stranger)))
-        #expect(try topology.configuration().registeredClients == Set(clients.map(identity)))
+        // Registered: the clients, and the admin (its quarantine and release are ordered requests).
+        let admin = try CertificateFile.readSecret(path: directory + "/keys/admin-0.key_secret")
+        #expect(try topology.configuration().registeredClients == Set(clients.map(identity) + [identity(admin)]))
+        #expect(try topology.configuration().adminClients == [identity(admin)])
         // The gateway reaches the ROUTERs; the taps are the monitor's alone.
         #expect(try topology.observerCertificates().contains { $0.curvePublicKey == gateway.curve.publicKey })
         #expect(try topology.tapReaderCertificates().map(\.curvePublicKey) == [try topology.monitorCertificate().curvePublicKey])
