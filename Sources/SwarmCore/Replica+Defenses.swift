@@ -162,7 +162,10 @@ extension Replica {
             return text("replica \(target) is quarantined by every correct replica from sequence \(sequence)")
         case let .release(target):
             let ordered = orderedQuarantine.remove(target) != nil
-            let proven = provenQuarantine.remove(target) != nil
+            // What this replica proved itself is local, durable state: a restart replaying
+            // the log must not undo, with this old release, a quarantine proven since (the
+            // log's latest `.quarantined` record already holds the release's effect).
+            let proven = !recovered && provenQuarantine.remove(target) != nil
             if proven { out.append(.persist(.quarantined(provenQuarantine.sorted()))) }
             quarantineChanged = true
             if ordered || proven { alert(.released(target)) }
