@@ -76,6 +76,25 @@ struct OrderedQuarantineTests {
         #expect(harness.replicas[2].quarantined == [3] && harness.replicas[2].orderedQuarantine == [1])
     }
 
+    @Test("A restart replaying an ordered release does not undo a quarantine the replica proved after it")
+    func replayedReleaseKeepsLaterProof() throws {
+        var harness = try harness()
+        let release = order(harness, .release(2), id: 1)
+        let initial = harness.replicas.indices.map { (from: ReplicaID($0), harness.replicas[$0].receive(release)) }
+        var durable = DurableState()
+        for directive in harness.settle(initial)[0] ?? [] { if case let .persist(record) = directive { durable.apply(record) } }
+        #expect(harness.replicas[0].lastExecuted == 1)
+        // After the release, replica 0 proves replica 2 faulty itself.
+        for directive in harness.replicas[0].quarantine(2).directives { if case let .persist(record) = directive { durable.apply(record) } }
+        #expect(harness.replicas[0].quarantined == [2])
+        // A restart replays the release (sequence 1, above any checkpoint): the proof stays.
+        let configuration = harness.replicas[0].configuration  // with the admin
+        harness.replicas[0] = try Replica(restoring: durable, configuration: configuration, id: 0, crypto: harness.keys.crypto(for: 0), service: SwarmMemory())
+        _ = harness.replicas[0].recover()
+        #expect(harness.replicas[0].lastExecuted == 1)
+        #expect(harness.replicas[0].quarantined == [2], "the replayed release undid a later proof: \(harness.replicas[0].quarantined)")
+    }
+
     @Test("The encoding is exactly 7 bytes and nothing else decodes as an order")
     func encoding() {
         #expect(OrderedControl.decode(OrderedControl.quarantine(7).encoded()) == .quarantine(7))
